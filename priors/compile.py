@@ -1,0 +1,650 @@
+"""Compile (belief, world, payoff) programs into the tensors of the Berk–Nash engine.
+
+For a batch of ``B`` parameter configurations, ``N`` Θ points and ``A`` actions this produces
+
+* ``kl[b, i, a] = KL(Q(·|a) ‖ Q_θi(·|a))`` — the Kullback–Leibler divergence of the agent's
+  model at point ``θ_i`` from the true law of the observed sites (Esponda & Pouzo, 2016,
+  eq. (1)); summed over observed sites, which must be conditionally independent given the
+  action and the latents;
+* ``utility[b, i, a] = E_{Q_θi(·|a)} π(a, y)`` — the agent's subjective expected payoff;
+* ``log_weights[b, i]`` — the prior weight of each point (normalised), used by dynamics.
+
+Programs are run with Pyro's effect handlers: ``poutine.trace`` finds the sites and their
+distributions and ``poutine.condition`` pins the latent sites to the Θ points.  Nothing is
+re-derived by hand: KLs come from the distributions' own ``log_prob`` (exactly, by
+``enumerate_support``, for finite discrete outcomes), from torch's registered analytic KL
+when the pair has one, and from a seeded Monte Carlo estimate with common random numbers
+otherwise.  ``+inf`` is a legal KL (the point cannot produce what the world produces); NaN is
+an error naming the site.
+
+Batched layout: every program is called once with the action as a ``(A, 1, 1)`` tensor,
+each parameter as a ``(1, B, 1)`` tensor and each latent pinned to ``(1, B, N, *event)``;
+programs written with tensor operations broadcast to ``(A, B, N)``.  A program that does not
+broadcast is evaluated per configuration and action instead (with a
+:class:`SlowPathWarning`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyro
+import torch
+from pyro import poutine
+from pyro.poutine.util import site_is_subsample
+from torch.distributions import kl_divergence
+
+from priors.grid import AxisRange, GridError, axis_ranges, build_points
+
+
+class ProgramError(ValueError):
+    """A program raised, sampled the wrong sites or produced NaN; the message names the site."""
+
+
+class SlowPathWarning(UserWarning):
+    """A program did not broadcast over the batch and runs per configuration instead."""
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How finely the models are discretised and integrated.
+
+    Attributes:
+        points: Θ points for a one-dimensional latent (grid over its support).
+        max_points: point budget for 2–3 latent dimensions (product grid) and above (Sobol).
+        mc_samples: Monte Carlo draws where no exact or analytic value exists.
+        tail: quantile cut ``[tail, 1 − tail]`` for unbounded sides of a support.
+        seed: seed of every Monte Carlo draw (common random numbers across points).
+    """
+
+    points: int = 401
+    max_points: int = 4096
+    mc_samples: int = 2048
+    tail: float = 1e-4
+    seed: int = 0
+
+    def doubled(self) -> Resolution:
+        """The same settings with twice the points and samples (for ``--verify``)."""
+        return Resolution(2 * self.points - 1, 2 * self.max_points, 2 * self.mc_samples,
+                          self.tail, self.seed)
+
+
+@dataclass
+class ModelTensors:
+    """The compiled batch; see the module docstring for the definitions."""
+
+    kl: torch.Tensor  # (B, N, A)
+    utility: torch.Tensor  # (B, N, A)
+    log_weights: torch.Tensor  # (B, N)
+    points: dict[str, torch.Tensor]  # site -> (B, N, *event)
+    methods: dict[str, str] = field(default_factory=dict)  # site -> exact | analytic | ...
+    batched: bool = True
+
+    @property
+    def unfit(self) -> torch.Tensor:
+        """``(B, A)``: True where no point has finite KL after that action."""
+        return torch.isinf(self.kl).all(dim=1)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        b, n, a = self.kl.shape
+        return b, n, a
+
+
+@dataclass(frozen=True)
+class Programs:
+    """The three user programs and the names they share."""
+
+    belief: Callable[..., Any]
+    world: Callable[..., Any]
+    payoff: Callable[..., Any]
+    observed: tuple[str, ...]
+    n_actions: int
+
+
+Values = Mapping[str, Any]  # name -> (B,) tensor, or a constant Python value
+
+
+# --------------------------------------------------------------------------- tracing
+
+
+def _call(role: str, program: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    try:
+        return program(*args, **kwargs)
+    except (ProgramError, GridError):
+        raise
+    except Exception as exc:  # the user's code: report, never crash
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        raise ProgramError(f"{role} program raised {type(exc).__name__}: {first_line}") from exc
+
+
+def _sample_sites(trace: poutine.Trace) -> dict[str, dict[str, Any]]:
+    return {
+        name: site
+        for name, site in trace.nodes.items()
+        if site["type"] == "sample" and not site_is_subsample(site)
+    }
+
+
+def trace_program(
+    role: str, program: Callable[..., Any], *args: Any, data: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> dict[str, dict[str, Any]]:
+    """Run ``program`` under ``poutine.trace`` (and ``condition`` on ``data``); return its sites."""
+    model = poutine.condition(program, data=dict(data)) if data else program
+    tracer = poutine.trace(model)
+    _call(role, tracer.get_trace, *args, **kwargs)
+    return _sample_sites(tracer.trace)
+
+
+@contextlib.contextmanager
+def _quiet_validation() -> Iterator[None]:
+    """Grid points sit on closed support edges; support checks are done explicitly instead."""
+    with pyro.validation_enabled(False):
+        yield
+
+
+@contextlib.contextmanager
+def _seeded(seed: int, device: torch.device) -> Iterator[None]:
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+# --------------------------------------------------------------------------- layouts
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where actions, configurations and points live in the tensors handed to programs."""
+
+    action: torch.Tensor
+
+    def target(self, points: int) -> tuple[int, ...]:
+        """The batch shape every observed site must broadcast to."""
+        raise NotImplementedError
+
+    def param(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def latent(self, value: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def prior_shape(self, target: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape of the latent prior density: the target without the action dimension."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class _Batched(_Layout):
+    """Action ``(A, 1, 1)``, parameters ``(1, B, 1)``, latents ``(1, B, N, *event)``."""
+
+    batch: int = 1
+
+    def target(self, points: int) -> tuple[int, ...]:
+        return (self.action.shape[0], self.batch, points)
+
+    def param(self, value: Any) -> Any:
+        return value.reshape(1, -1, 1) if isinstance(value, torch.Tensor) else value
+
+    def latent(self, value: torch.Tensor) -> torch.Tensor:
+        return value.unsqueeze(0)
+
+    def prior_shape(self, target: tuple[int, ...]) -> tuple[int, ...]:
+        return (1, *target[1:])
+
+
+@dataclass(frozen=True)
+class _Single(_Layout):
+    """One configuration and one action: scalars, latents ``(N, *event)``."""
+
+    def target(self, points: int) -> tuple[int, ...]:
+        return (points,)
+
+    def param(self, value: Any) -> Any:
+        return value.reshape(()) if isinstance(value, torch.Tensor) else value
+
+    def latent(self, value: torch.Tensor) -> torch.Tensor:
+        return value[0]
+
+    def prior_shape(self, target: tuple[int, ...]) -> tuple[int, ...]:
+        return target
+
+
+# --------------------------------------------------------------------------- per-site maths
+
+
+def _support_mask(fn: torch.distributions.Distribution, value: torch.Tensor) -> torch.Tensor:
+    ok = fn.support.check(value)
+    return ok
+
+
+def _log_prob(fn: torch.distributions.Distribution, value: torch.Tensor) -> torch.Tensor:
+    """``fn.log_prob(value)`` with ``-inf`` outside the support (validation is off)."""
+    lp = fn.log_prob(value)
+    return torch.where(_support_mask(fn, value), lp, torch.full_like(lp, -math.inf))
+
+
+def _enumerate(fn: torch.distributions.Distribution) -> torch.Tensor | None:
+    if not fn.has_enumerate_support:
+        return None
+    try:
+        return fn.enumerate_support(expand=False)
+    except (NotImplementedError, RuntimeError, ValueError):
+        return None
+
+
+def site_kl(
+    site: str,
+    world_fn: torch.distributions.Distribution,
+    belief_fn: torch.distributions.Distribution,
+    target: tuple[int, ...],
+    resolution: Resolution,
+    seed: int,
+) -> tuple[torch.Tensor, str]:
+    """``KL(world_fn ‖ belief_fn)`` broadcast to ``target``, and the method used."""
+    method = "exact"
+    values = _enumerate(world_fn) if belief_fn.has_enumerate_support else None
+    if values is not None:
+        lw = _log_prob(world_fn, values)
+        lq = _log_prob(belief_fn, values)
+        terms = torch.where(lw == -math.inf, torch.zeros_like(lw + lq),
+                            lw.exp() * (lw - lq))
+        kl = terms.sum(0)
+    else:
+        try:
+            kl = kl_divergence(world_fn.expand(torch.Size(target)),
+                               belief_fn.expand(torch.Size(target)))
+            method = "analytic"
+        except NotImplementedError:
+            method = f"monte-carlo({resolution.mc_samples})"
+            with _seeded(seed, _device_of(world_fn)):
+                draws = world_fn.sample((resolution.mc_samples,))
+            lw = _log_prob(world_fn, draws)
+            lq = _log_prob(belief_fn, draws)
+            kl = (lw - lq).mean(0)
+    kl = torch.broadcast_to(kl, target)
+    if bool(torch.isnan(kl).any()):
+        raise ProgramError(
+            f"site {site!r}: the KL divergence is NaN; the world or belief program gives it "
+            "invalid distribution parameters"
+        )
+    return kl.clamp_min(0.0), method
+
+
+def _device_of(fn: torch.distributions.Distribution) -> torch.device:
+    for value in vars(fn).values():
+        if isinstance(value, torch.Tensor):
+            return value.device
+    return torch.device("cpu")
+
+
+def expected_payoff(
+    payoff: Callable[..., Any],
+    action: torch.Tensor,
+    belief_fns: Mapping[str, torch.distributions.Distribution],
+    reward: Mapping[str, Any],
+    target: tuple[int, ...],
+    resolution: Resolution,
+    seed: int,
+) -> tuple[torch.Tensor, str]:
+    """``E_{Q_θ(·|a)} π(a, y)`` broadcast to ``target``, and the method used.
+
+    Finite discrete sites are enumerated exactly, each on its own leading dimension.  When no
+    site is discrete and the payoff is affine in the outcomes (checked numerically on seeded
+    draws), the payoff of the mean is exact.  Otherwise the remaining sites share one leading
+    dimension of seeded Monte Carlo draws (common random numbers across points).
+    """
+    names = list(belief_fns)
+    enumerated = {n: _enumerate(fn) for n, fn in belief_fns.items()}
+    discrete = [n for n in names if enumerated[n] is not None]
+    sampled = [n for n in names if enumerated[n] is None]
+    lead = len(discrete) + (1 if sampled else 0)
+
+    def call(values: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        out = _call("payoff", payoff, action, **values, **reward)
+        return torch.as_tensor(out, dtype=_dtype(belief_fns), device=action.device)
+
+    if sampled and not discrete:
+        means = _finite_means(belief_fns)
+        if means is not None and _affine(call, belief_fns, seed):
+            u = torch.broadcast_to(call(means), target)
+            return _checked_utility(u), "affine-mean"
+    values: dict[str, torch.Tensor] = {}
+    log_w: torch.Tensor | None = None
+    for k, name in enumerate(discrete):
+        support = enumerated[name]
+        assert support is not None
+        values[name] = _to_lead(support, k, lead)
+        lp = _to_lead(_log_prob(belief_fns[name], support), k, lead)
+        log_w = lp if log_w is None else log_w + lp
+    method = "exact"
+    if sampled:
+        method = f"monte-carlo({resolution.mc_samples})"
+        with _seeded(seed, action.device):
+            for name in sampled:
+                fn = belief_fns[name]
+                size = (resolution.mc_samples,)
+                draws = fn.rsample(size) if fn.has_rsample else fn.sample(size)
+                values[name] = _to_lead(draws, lead - 1, lead)
+    pay = call(values)
+    if log_w is not None:
+        pay = torch.where(log_w == -math.inf, torch.zeros_like(pay), pay) * log_w.exp()
+    full_shape = torch.broadcast_shapes(pay.shape, (1,) * lead + target)
+    pay = torch.broadcast_to(pay, full_shape)
+    if sampled:
+        pay = pay.mean(dim=lead - 1)
+    u = pay.reshape(-1, *target).sum(0)
+    return _checked_utility(u), method
+
+
+def _to_lead(t: torch.Tensor, position: int, lead: int) -> torch.Tensor:
+    """Move dim 0 of ``t`` to leading position ``position`` of ``lead`` leading dims."""
+    shape = [1] * lead
+    shape[position] = t.shape[0]
+    return t.reshape(*shape, *t.shape[1:])
+
+
+def _dtype(fns: Mapping[str, torch.distributions.Distribution]) -> torch.dtype:
+    for fn in fns.values():
+        for value in vars(fn).values():
+            if isinstance(value, torch.Tensor) and value.is_floating_point():
+                return value.dtype
+    return torch.get_default_dtype()
+
+
+def _finite_means(
+    fns: Mapping[str, torch.distributions.Distribution],
+) -> dict[str, torch.Tensor] | None:
+    try:
+        means = {n: fn.mean for n, fn in fns.items()}
+    except NotImplementedError:
+        return None
+    if all(bool(torch.isfinite(m).all()) for m in means.values()):
+        return means
+    return None
+
+
+def _affine(
+    call: Callable[[Mapping[str, torch.Tensor]], torch.Tensor],
+    fns: Mapping[str, torch.distributions.Distribution],
+    seed: int,
+) -> bool:
+    """Numerical check that the payoff is affine in the outcomes: midpoints and
+    extrapolations of seeded draws must map to midpoints and extrapolations of payoffs."""
+    with _seeded(seed + 7919, torch.device("cpu")):
+        pairs = {n: fn.sample((2,)) for n, fn in fns.items()}
+    try:
+        y1 = {n: p[0] for n, p in pairs.items()}
+        y2 = {n: p[1] for n, p in pairs.items()}
+        mid = {n: 0.5 * (y1[n] + y2[n]) for n in pairs}
+        ext = {n: 2.0 * y1[n] - y2[n] for n in pairs}
+        p1, p2, pm, pe = call(y1), call(y2), call(mid), call(ext)
+    except ProgramError:
+        return False
+    scale = 1.0 + p1.abs() + p2.abs()
+    ok_mid = ((pm - 0.5 * (p1 + p2)).abs() <= 1e-9 * scale).all()
+    ok_ext = ((pe - (2.0 * p1 - p2)).abs() <= 1e-9 * (scale + pe.abs())).all()
+    return bool(ok_mid & ok_ext)
+
+
+def _checked_utility(u: torch.Tensor) -> torch.Tensor:
+    if not bool(torch.isfinite(u).all()):
+        raise ProgramError("payoff: the expected payoff is not finite (NaN or infinite)")
+    return u
+
+
+# --------------------------------------------------------------------------- compilation
+
+
+def _discover(
+    programs: Programs, layout: _Layout, prior: Values, batch: int,
+    resolution: Resolution, dtype: torch.dtype, device: torch.device,
+) -> tuple[dict[str, tuple[torch.Size, list[AxisRange]]], dict[str, dict[str, Any]]]:
+    """Trace the belief program once; return its latent sites' ranges and all its sites."""
+    params = {k: layout.param(v) for k, v in prior.items()}
+    sites = trace_program("belief", programs.belief, layout.action, **params)
+    missing = [name for name in programs.observed if name not in sites]
+    if missing:
+        raise ProgramError(
+            f"belief program never samples observed site {missing[0]!r} "
+            f"(its sample sites: {', '.join(sites) or 'none'})"
+        )
+    ranges: dict[str, tuple[torch.Size, list[AxisRange]]] = {}
+    for name, site in sites.items():
+        if name in programs.observed:
+            continue
+        if site["is_observed"]:
+            raise ProgramError(
+                f"belief site {name!r} has obs= set; list it in observed or drop obs="
+            )
+        fn = site["fn"]
+        ranges[name] = (fn.event_shape, axis_ranges(
+            name, fn, batch, resolution.tail, 4096, dtype, device))
+    if not ranges:
+        raise ProgramError("belief program samples no latent site: nothing for the agent to learn")
+    return ranges, sites
+
+
+def _evaluate(
+    programs: Programs, layout: _Layout, prior: Values, world: Values, reward: Values,
+    batch: int, resolution: Resolution, dtype: torch.dtype, device: torch.device,
+) -> ModelTensors:
+    """Compile one layout; K and U come out shaped ``layout.target(N)``."""
+    ranges, _ = _discover(programs, layout, prior, batch, resolution, dtype, device)
+    pts = build_points(ranges, batch, resolution.points, resolution.max_points, dtype, device)
+    target = layout.target(pts.log_volume.shape[1])
+    world_sites = trace_program(
+        "world", programs.world, layout.action, **{k: layout.param(v) for k, v in world.items()})
+    for name in programs.observed:
+        if name not in world_sites:
+            raise ProgramError(
+                f"world program never samples observed site {name!r} "
+                f"(its sample sites: {', '.join(world_sites) or 'none'})"
+            )
+    extra = [n for n in world_sites if n not in programs.observed]
+    if extra:
+        raise ProgramError(
+            f"world program samples {extra[0]!r}, which is not an observed site; the world "
+            "must give the law of the observed sites directly"
+        )
+    pinned = {name: layout.latent(value) for name, value in pts.values.items()}
+    params = {k: layout.param(v) for k, v in prior.items()}
+    belief_sites = trace_program("belief", programs.belief, layout.action, data=pinned, **params)
+    kl = torch.zeros(target, dtype=dtype, device=device)
+    methods: dict[str, str] = {}
+    belief_fns = {}
+    for index, name in enumerate(programs.observed):
+        wfn, bfn = world_sites[name]["fn"], belief_sites[name]["fn"]
+        try:
+            shape = torch.broadcast_shapes(wfn.batch_shape, bfn.batch_shape, target)
+        except RuntimeError:
+            shape = None
+        if shape != target:
+            raise _NotBroadcasting(
+                f"site {name!r} has batch shapes {tuple(wfn.batch_shape)} (world) and "
+                f"{tuple(bfn.batch_shape)} (belief), expected {target}"
+            )
+        site_value, methods[name] = site_kl(
+            name, wfn, bfn, target, resolution, resolution.seed + index)
+        kl = kl + site_value.to(dtype)
+        belief_fns[name] = bfn
+    reward_params = {k: layout.param(v) for k, v in reward.items()}
+    utility, methods["payoff"] = expected_payoff(
+        programs.payoff, layout.action, belief_fns, reward_params, target, resolution,
+        resolution.seed + 1000)
+    log_prior = _latent_log_prob(belief_sites, ranges, layout.prior_shape(target))
+    volume = pts.log_volume if isinstance(layout, _Batched) else pts.log_volume[0]
+    return ModelTensors(kl, utility.to(dtype), log_prior + volume, pts.values, methods)
+
+
+class _NotBroadcasting(ValueError):
+    pass
+
+
+def _latent_log_prob(
+    sites: dict[str, dict[str, Any]], latents: Mapping[str, Any], shape: tuple[int, ...]
+) -> torch.Tensor:
+    """Joint prior log density of the pinned points, shaped ``shape`` then squeezed of the
+    leading action dimension; ``+inf`` densities at support edges are capped, NaN → ``-inf``."""
+    total: torch.Tensor | None = None
+    for name in latents:
+        site = sites[name]
+        lp = site["fn"].log_prob(site["value"])
+        total = lp if total is None else total + lp
+    assert total is not None
+    try:
+        lp_all = torch.broadcast_to(total, shape)
+    except RuntimeError as exc:
+        raise ProgramError(
+            f"the latent prior has batch shape {tuple(total.shape)}; a prior must not depend "
+            "on the action"
+        ) from exc
+    if len(shape) == 3:
+        lp_all = lp_all[0]
+    lp_all = torch.where(torch.isnan(lp_all), torch.full_like(lp_all, -math.inf), lp_all)
+    finite = torch.isfinite(lp_all)
+    cap = lp_all[finite].max() + 50.0 if bool(finite.any()) else torch.zeros((), dtype=lp_all.dtype)
+    return torch.where(lp_all == math.inf, cap, lp_all)
+
+
+def _normalise(log_w: torch.Tensor) -> torch.Tensor:
+    norm = torch.logsumexp(log_w, dim=-1, keepdim=True)
+    flat = torch.full_like(log_w, -math.log(log_w.shape[-1]))
+    return torch.where(torch.isfinite(norm), log_w - norm, flat)
+
+
+def _as_tensor_values(values: Values, batch: int, dtype: torch.dtype,
+                      device: torch.device) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        if isinstance(v, torch.Tensor):
+            out[k] = v.to(dtype=dtype, device=device).reshape(batch)
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            out[k] = torch.full((batch,), float(v), dtype=dtype, device=device)
+        else:
+            out[k] = v
+    return out
+
+
+def compile_models(
+    programs: Programs,
+    prior: Values,
+    world: Values,
+    reward: Values,
+    batch: int,
+    resolution: Resolution = Resolution(),
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float64,
+    memory_budget: int = 1 << 29,
+) -> ModelTensors:
+    """Compile ``batch`` configurations; numeric values are ``(batch,)`` tensors or scalars.
+
+    Configurations are processed in chunks so that the largest intermediate tensor stays
+    within ``memory_budget`` bytes.  Falls back to a per-configuration evaluation (with a
+    :class:`SlowPathWarning`) when a program does not broadcast.
+
+    Raises:
+        ProgramError: a program raised, misses a site, or a KL/payoff is NaN.
+        GridError: a latent prior cannot be covered by points.
+    """
+    device = torch.device(device)
+    prior_t = _as_tensor_values(prior, batch, dtype, device)
+    world_t = _as_tensor_values(world, batch, dtype, device)
+    reward_t = _as_tensor_values(reward, batch, dtype, device)
+    with _quiet_validation(), torch.no_grad():
+        first = _compile_chunk(programs, prior_t, world_t, reward_t, 0, 1, resolution,
+                               dtype, device)
+        if batch == 1:
+            return first
+        _, n, a = first.shape
+        factor = resolution.mc_samples if any(
+            m.startswith("monte") for m in first.methods.values()) else 16
+        per_config = max(1, n * a * factor * (torch.finfo(dtype).bits // 8) * 4)
+        chunk = max(1, memory_budget // per_config)
+        parts = [first]
+        start = 1
+        while start < batch:
+            stop = min(batch, start + chunk)
+            parts.append(_compile_chunk(programs, prior_t, world_t, reward_t, start, stop,
+                                        resolution, dtype, device))
+            start = stop
+    return _concat(parts)
+
+
+def _slice(values: Mapping[str, Any], start: int, stop: int) -> dict[str, Any]:
+    return {k: v[start:stop] if isinstance(v, torch.Tensor) else v for k, v in values.items()}
+
+
+def _compile_chunk(
+    programs: Programs, prior: Values, world: Values, reward: Values, start: int, stop: int,
+    resolution: Resolution, dtype: torch.dtype, device: torch.device,
+) -> ModelTensors:
+    p, w, r = _slice(prior, start, stop), _slice(world, start, stop), _slice(reward, start, stop)
+    size = stop - start
+    action = torch.arange(programs.n_actions, device=device).reshape(-1, 1, 1)
+    try:
+        out = _evaluate(programs, _Batched(action, size), p, w, r, size, resolution, dtype,
+                        device)
+    except GridError:
+        raise
+    except (ProgramError, _NotBroadcasting) as exc:
+        try:
+            return _per_configuration(programs, p, w, r, size, resolution, dtype, device,
+                                      str(exc))
+        except _NotBroadcasting as inner:
+            raise ProgramError(f"a program does not produce one value per point: {inner}") \
+                from inner
+    out.kl = out.kl.permute(1, 2, 0).contiguous()
+    out.utility = out.utility.permute(1, 2, 0).contiguous()
+    out.log_weights = _normalise(out.log_weights)
+    return out
+
+
+def _per_configuration(
+    programs: Programs, prior: Values, world: Values, reward: Values, size: int,
+    resolution: Resolution, dtype: torch.dtype, device: torch.device, reason: str,
+) -> ModelTensors:
+    """Evaluate configuration by configuration and action by action (the slow path)."""
+    results: list[ModelTensors] = []
+    for b in range(size):
+        p, w, r = _slice(prior, b, b + 1), _slice(world, b, b + 1), _slice(reward, b, b + 1)
+        per_action = [
+            _evaluate(programs, _Single(torch.tensor(a, device=device)), p, w, r, 1,
+                      resolution, dtype, device)
+            for a in range(programs.n_actions)
+        ]
+        first = per_action[0]
+        results.append(ModelTensors(
+            kl=torch.stack([m.kl for m in per_action], dim=-1).unsqueeze(0),
+            utility=torch.stack([m.utility for m in per_action], dim=-1).unsqueeze(0),
+            log_weights=_normalise(first.log_weights.reshape(1, -1)),
+            points=first.points,
+            methods=first.methods,
+            batched=False,
+        ))
+    warnings.warn(
+        f"the programs do not broadcast over a batch ({reason}); evaluated one "
+        "configuration and action at a time (slower)",
+        SlowPathWarning, stacklevel=4,
+    )
+    return _concat(results)
+
+
+def _concat(parts: list[ModelTensors]) -> ModelTensors:
+    if len(parts) == 1:
+        return parts[0]
+    return ModelTensors(
+        kl=torch.cat([p.kl for p in parts]),
+        utility=torch.cat([p.utility for p in parts]),
+        log_weights=torch.cat([p.log_weights for p in parts]),
+        points={k: torch.cat([p.points[k] for p in parts]) for k in parts[0].points},
+        methods=parts[0].methods,
+        batched=all(p.batched for p in parts),
+    )

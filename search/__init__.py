@@ -1,0 +1,1 @@
+"""Prior search: Optuna studies over a scenario's declared prior parameters."""

@@ -1,0 +1,329 @@
+"""The analysis facade: scenario + parameter values → Berk–Nash set, equilibria, phase.
+
+:func:`analyze_batch` evaluates many configurations in one batched pass (what searches and
+phase diagrams use); :func:`analyze` evaluates one configuration and returns a full
+:class:`Analysis` report with mixed equilibria, graphs, diagnostics and an explanation.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import torch
+
+from priors.compile import ModelTensors, ProgramError, Resolution, compile_models
+from priors.params import Scalar
+from sme.berk_nash import GammaOperator, Tolerance, pure_equilibria, rationalizable_set
+from sme.equilibria import MixedEquilibrium, mixed_equilibria
+from sme.explain import explain
+from sme.graphs import best_response_graph, dependency_graph
+from sme.phases import Phase, classify
+from sme.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Numerical settings of an analysis (reported beside every result)."""
+
+    resolution: Resolution = Resolution()
+    tolerance: Tolerance = Tolerance()
+    device: str = "cpu"
+    dtype: torch.dtype = torch.float64
+    memory_budget: int = 1 << 29
+
+    def describe(self) -> dict[str, Any]:
+        r, t = self.resolution, self.tolerance
+        return {
+            "points": r.points, "max_points": r.max_points, "mc_samples": r.mc_samples,
+            "tail_quantile": r.tail, "seed": r.seed, "kl_tie_atol": t.kl_atol,
+            "kl_tie_rtol": t.kl_rtol, "utility_tie_rtol": t.utility_rtol,
+            "device": self.device,
+        }
+
+
+def resolve_device(name: str) -> str:
+    """``auto`` → ``cuda`` when available, else ``cpu``; checks explicit choices."""
+    from sme.errors import SMEError
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise SMEError("--device cuda: no CUDA device is available (use auto or cpu)")
+    if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
+        raise SMEError(f"--device: expected auto, cpu or cuda, got {name!r}")
+    return name
+
+
+@dataclass
+class BatchAnalysis:
+    """Results for ``B`` configurations of one scenario (tensors on the analysis device)."""
+
+    scenario: Scenario
+    configs: list[dict[str, Scalar]]
+    tensors: ModelTensors
+    gamma: GammaOperator
+    bn_set: torch.Tensor  # (B, A) bool
+    pure: torch.Tensor  # (B, A) bool
+    phase_codes: torch.Tensor  # (B,)
+    settings: Settings
+
+    def __len__(self) -> int:
+        return len(self.configs)
+
+    def phase(self, row: int) -> Phase:
+        return Phase.from_code(int(self.phase_codes[row]))
+
+    def phases(self) -> list[Phase]:
+        return [Phase.from_code(int(c)) for c in self.phase_codes.tolist()]
+
+    def bn_names(self, row: int) -> list[str]:
+        return [a for a, keep in zip(self.scenario.action_names, self.bn_set[row].tolist(),
+                                     strict=True) if keep]
+
+    def pure_names(self, row: int) -> list[str]:
+        return [a for a, keep in zip(self.scenario.action_names, self.pure[row].tolist(),
+                                     strict=True) if keep]
+
+    def report(self, row: int) -> Analysis:
+        """The full single-configuration report for ``row``."""
+        return _report(self, row)
+
+
+def _group_key(values: Mapping[str, Scalar], numeric: Sequence[str]) -> tuple[Any, ...]:
+    return tuple((k, v) for k, v in sorted(values.items()) if k not in numeric)
+
+
+def analyze_batch(
+    scenario: Scenario,
+    configs: Sequence[Mapping[str, Any]],
+    settings: Settings = Settings(),
+) -> BatchAnalysis:
+    """Analyse many configurations; each is a mapping of overrides (any parameter group).
+
+    Numeric parameters travel as tensors, so one pass covers the whole batch; configurations
+    that differ in a non-numeric categorical parameter (a string choice, say) are compiled in
+    one pass per distinct value.
+    """
+    full = [scenario.values(c) for c in configs]
+    if not full:
+        raise ValueError("analyze_batch needs at least one configuration")
+    numeric = [k for k, p in scenario.all_params.items() if p.is_numeric]
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for row, values in enumerate(full):
+        groups.setdefault(_group_key(values, numeric), []).append(row)
+    parts: list[tuple[list[int], ModelTensors]] = []
+    for rows in groups.values():
+        first = full[rows[0]]
+        batch_values: dict[str, Any] = {}
+        for name in scenario.all_params:
+            if name in numeric:
+                batch_values[name] = torch.tensor([float(full[r][name]) for r in rows],
+                                                  dtype=settings.dtype)
+            else:
+                batch_values[name] = first[name]
+        prior, world, reward = scenario.split(batch_values)
+        tensors = compile_models(
+            scenario.programs, prior, world, reward, len(rows), settings.resolution,
+            settings.device, settings.dtype, settings.memory_budget)
+        parts.append((rows, tensors))
+    tensors = _reorder(parts, len(full))
+    _check_fit(scenario, tensors, full)
+    gamma = GammaOperator(tensors.kl, tensors.utility, settings.tolerance)
+    bn = rationalizable_set(gamma)
+    pure = pure_equilibria(gamma)
+    safe = torch.tensor(scenario.safe_mask, dtype=torch.bool, device=bn.device)
+    codes = classify(bn, safe, pure)
+    return BatchAnalysis(scenario, full, tensors, gamma, bn, pure, codes, settings)
+
+
+def _reorder(parts: list[tuple[list[int], ModelTensors]], total: int) -> ModelTensors:
+    if len(parts) == 1:
+        return parts[0][1]
+    sizes = {p.kl.shape[1] for _, p in parts}
+    if len(sizes) != 1:
+        raise ProgramError(
+            "configurations with different categorical values give different numbers of Θ "
+            "points; analyse them separately"
+        )
+    order = torch.tensor([r for rows, _ in parts for r in rows])
+    inverse = torch.empty_like(order)
+    inverse[order] = torch.arange(total)
+    cat = ModelTensors(
+        kl=torch.cat([p.kl for _, p in parts])[inverse],
+        utility=torch.cat([p.utility for _, p in parts])[inverse],
+        log_weights=torch.cat([p.log_weights for _, p in parts])[inverse],
+        points={k: torch.cat([p.points[k] for _, p in parts])[inverse]
+                for k in parts[0][1].points},
+        methods=parts[0][1].methods,
+        batched=all(p.batched for _, p in parts),
+    )
+    return cat
+
+
+def _check_fit(scenario: Scenario, tensors: ModelTensors, configs: list[dict[str, Scalar]]
+               ) -> None:
+    """Every action must leave some point with finite KL, or the model cannot explain the
+    data at all (a support mismatch between the world and the belief program)."""
+    unfit = tensors.unfit
+    if bool(unfit.any()):
+        row, action = (int(x) for x in torch.nonzero(unfit)[0])
+        sites = ", ".join(scenario.observed)
+        where = "" if len(configs) == 1 else f" (configuration {row})"
+        raise ProgramError(
+            f"site {sites}: after action {scenario.action_names[action]!r} every Θ point has "
+            f"infinite KL{where}: the belief program cannot produce outcomes the world "
+            "produces (their supports disagree)"
+        )
+
+
+# --------------------------------------------------------------------------- single report
+
+
+@dataclass
+class FittedBelief:
+    """``Θ(δ_a)``: the beliefs that best fit the data of always playing ``action``."""
+
+    action: str
+    kl: float
+    ranges: dict[str, tuple[float, float]]
+    responses: list[str]
+    points: int
+
+    @property
+    def identified(self) -> bool:
+        """True when every best-fitting belief recommends the same actions."""
+        return len(self.responses) == 1
+
+
+@dataclass
+class Analysis:
+    """One configuration, fully reported."""
+
+    scenario: Scenario
+    values: dict[str, Scalar]
+    phase: Phase
+    bn_set: list[str]
+    pure_equilibria: list[str]
+    mixed_equilibria: list[dict[str, Any]]
+    fitted: list[FittedBelief]
+    explanation: str
+    best_response: nx.DiGraph
+    dependencies: nx.DiGraph
+    methods: dict[str, str]
+    settings: Settings
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def safe_actions(self) -> list[str]:
+        return [a.name for a in self.scenario.actions if a.safe]
+
+    def to_json(self) -> dict[str, Any]:
+        """The machine-readable report (``sme analyze --json``)."""
+        prior, world, reward = self.scenario.split(self.values)
+        return {
+            "scenario": self.scenario.name,
+            "source": str(self.scenario.source) if self.scenario.source else None,
+            "prior": prior,
+            "world": world,
+            "reward": reward,
+            "phase": self.phase.value,
+            "phase_meaning": self.phase.meaning,
+            "bn_set": self.bn_set,
+            "safe_actions": self.safe_actions,
+            "pure_equilibria": self.pure_equilibria,
+            "mixed_equilibria": [
+                {k: v for k, v in eq.items() if k in ("mixture", "interval", "belief")}
+                for eq in self.mixed_equilibria
+            ],
+            "fitted_beliefs": [
+                {"action": f.action, "kl": f.kl, "ranges": f.ranges,
+                 "best_responses": f.responses, "identified": f.identified}
+                for f in self.fitted
+            ],
+            "best_response_graph": [list(e) for e in self.best_response.edges],
+            "belief_dependencies": [list(e) for e in self.dependencies.edges],
+            "explanation": self.explanation,
+            "resolution": {**self.settings.describe(), "methods": self.methods},
+            "warnings": self.warnings,
+        }
+
+
+def analyze(
+    scenario: Scenario,
+    overrides: Mapping[str, Any] | None = None,
+    settings: Settings = Settings(),
+) -> Analysis:
+    """Analyse one configuration (defaults updated by ``overrides``) and report it fully."""
+    caught: list[str] = []
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        batch = analyze_batch(scenario, [dict(overrides or {})], settings)
+        report = batch.report(0)
+    for w in records:
+        caught.append(str(w.message))
+    report.warnings.extend(dict.fromkeys(caught))
+    return report
+
+
+def _summarise_points(points: Mapping[str, torch.Tensor], mask: torch.Tensor
+                      ) -> dict[str, tuple[float, float]]:
+    out: dict[str, tuple[float, float]] = {}
+    for site, values in points.items():
+        chosen = values[mask]
+        flat = chosen.reshape(chosen.shape[0], -1)
+        for k in range(flat.shape[1]):
+            label = site if flat.shape[1] == 1 else f"{site}[{k}]"
+            out[label] = (float(flat[:, k].min()), float(flat[:, k].max()))
+    return out
+
+
+def _report(batch: BatchAnalysis, row: int) -> Analysis:
+    scenario, gamma = batch.scenario, batch.gamma
+    names = scenario.action_names
+    points = {k: v[row] for k, v in batch.tensors.points.items()}
+    fits = gamma.pure_fits()[row]  # (A, N)
+    fitted = []
+    for a, name in enumerate(names):
+        mask = fits[a]
+        kl_min = batch.tensors.kl[row, :, a][mask].min()
+        responses = (gamma.optimal[row] & mask.unsqueeze(-1)).any(dim=0)
+        fitted.append(FittedBelief(
+            action=name, kl=float(kl_min), ranges=_summarise_points(points, mask),
+            responses=[names[b] for b in range(len(names)) if bool(responses[b])],
+            points=int(mask.sum()),
+        ))
+    bn_rows = torch.nonzero(batch.bn_set[row]).flatten().tolist()
+    mixed = [_mixed_json(eq, names, points) for eq in mixed_equilibria(gamma, row, bn_rows)]
+    phase = batch.phase(row)
+    br_graph = best_response_graph(scenario, fitted, batch.bn_names(row))
+    prior, _, _ = scenario.split(batch.configs[row])
+    deps = dependency_graph(scenario, prior)
+    text = explain(scenario, phase, batch.bn_names(row), batch.pure_names(row), mixed, fitted)
+    return Analysis(
+        scenario=scenario, values=batch.configs[row], phase=phase, bn_set=batch.bn_names(row),
+        pure_equilibria=batch.pure_names(row), mixed_equilibria=mixed, fitted=fitted,
+        explanation=text, best_response=br_graph, dependencies=deps,
+        methods=dict(batch.tensors.methods), settings=batch.settings,
+    )
+
+
+def _mixed_json(eq: MixedEquilibrium, names: list[str], points: Mapping[str, torch.Tensor]
+                ) -> dict[str, Any]:
+    belief = []
+    for index, weight in eq.belief:
+        at = {}
+        for site, values in points.items():
+            value = values[index]
+            at[site] = float(value) if value.numel() == 1 else value.flatten().tolist()
+        belief.append({"weight": weight, "point": at})
+    return {
+        "mixture": {names[a]: p for a, p in eq.mixture().items()},
+        "interval": list(eq.interval),
+        "belief": belief,
+        "actions": [names[a] for a in eq.actions],
+        "probability": eq.probability,
+    }

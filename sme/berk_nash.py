@@ -1,0 +1,236 @@
+"""Berk–Nash rationalizability on compiled tensors, batched over configurations.
+
+Notation (DESIGN.md; Esponda & Pouzo, *Berk–Nash equilibrium*, Econometrica 2016, and
+*Berk–Nash rationalizability*, arXiv 2505.20708): ``K[b, i, a]`` is the KL divergence of the
+model at point ``θ_i`` from the truth after action ``a`` and ``U[b, i, a]`` the subjective
+expected payoff; ``b`` indexes configurations.
+
+* ``Θ(σ) = argmin_i Σ_a σ_a K[i, a]`` (with ``0 · ∞ = 0``; when every point is infinitely
+  far, every point is a minimiser);
+* ``Γ(A') = {a : ∃σ ∈ Δ(A'), ∃μ ∈ Δ(Θ(σ)), a ∈ argmax_b Σ_i μ_i U[i, b]}``;
+* the Berk–Nash rationalizable set is the largest ``A'`` with ``A' ⊆ Γ(A')``, the limit of
+  ``A_0 = A``, ``A_{k+1} = Γ(A_k)`` (a decreasing sequence, so at most ``|A|`` steps).
+
+**Ties.**  ``i ∈ Θ(σ)`` when its weighted KL is within ``kl_atol + kl_rtol · m`` of the
+minimum, ``m`` the largest per-action minimal KL of the configuration; an action is optimal at
+a point when its payoff is within ``utility_rtol · max |U|`` of the best (relative, so scaling
+payoffs never changes an answer).
+
+**Exactness.**  For two actions ``Γ`` is exact on the given points: the set of points that
+minimise ``(1−p)K_0 + pK_1`` for some ``p`` is computed from the interval of ``p`` each
+point wins (the lower envelope of the KL lines), and with two actions a point-mass belief is
+as general as any mixture.  For ``A' `` of three or more actions, ``Γ`` is the union over the
+vertices, the exact edges and a simplex grid of interior mixtures of ``A'``, with beliefs
+concentrated on single points of ``Θ(σ)``; actions that are optimal only under a mixture of
+several tied points, or only at interior mixtures between grid nodes, may be missed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import torch
+
+Tensor = torch.Tensor
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Tie tolerances and the interior simplex resolution (see the module docstring)."""
+
+    kl_atol: float = 1e-9
+    kl_rtol: float = 1e-9
+    utility_rtol: float = 1e-9
+    simplex_steps: int | None = None  # None: chosen from the number of actions
+
+    def steps(self, k: int) -> int:
+        """Grid steps per edge of the simplex of ``k`` actions (``k ≥ 3``)."""
+        if self.simplex_steps is not None:
+            return self.simplex_steps
+        return {3: 24, 4: 12, 5: 8}.get(k, 5)
+
+
+def kl_tolerance(kl: Tensor, tol: Tolerance) -> Tensor:
+    """Per-configuration absolute tolerance for KL ties, shape ``(B,)``."""
+    finite = torch.where(torch.isfinite(kl), kl, torch.full_like(kl, math.inf))
+    minima = finite.min(dim=1).values  # (B, A)
+    minima = torch.where(torch.isfinite(minima), minima, torch.zeros_like(minima))
+    return tol.kl_atol + tol.kl_rtol * minima.abs().max(dim=1).values
+
+
+def utility_tolerance(utility: Tensor, tol: Tolerance) -> Tensor:
+    """Per-configuration absolute tolerance for payoff ties, shape ``(B,)``."""
+    scale = utility.abs().flatten(1).max(dim=1).values
+    return tol.utility_rtol * scale + torch.finfo(utility.dtype).tiny
+
+
+def optimal_actions(utility: Tensor, utol: Tensor) -> Tensor:
+    """``(B, N, A)``: action ``a`` is optimal for a belief concentrated on point ``i``."""
+    best = utility.max(dim=-1, keepdim=True).values
+    return utility >= best - utol.reshape(-1, 1, 1)
+
+
+def weighted_kl(kl: Tensor, sigma: Tensor) -> Tensor:
+    """``Σ_a σ_a K[b, i, a]`` with ``0 · ∞ = 0``; ``sigma`` is ``(A,)``, ``(B, A)`` or
+    ``(B, S, A)`` and the result ``(B, N)`` or ``(B, S, N)``."""
+    if sigma.dim() == 1:
+        sigma = sigma.unsqueeze(0).expand(kl.shape[0], -1)
+    played = sigma > 0
+    if sigma.dim() == 2:
+        terms = torch.where(played.unsqueeze(1), kl * sigma.unsqueeze(1), torch.zeros_like(kl))
+        return terms.sum(-1)
+    terms = torch.where(played.unsqueeze(2), kl.unsqueeze(1) * sigma.unsqueeze(2),
+                        torch.zeros((), dtype=kl.dtype, device=kl.device))
+    return terms.sum(-1)
+
+
+def best_fit(loss: Tensor, ktol: Tensor) -> Tensor:
+    """Mask of the minimisers of ``loss`` (last dimension) within ``ktol``; all points when
+    every value is infinite."""
+    low = loss.min(dim=-1, keepdim=True).values
+    shape = (-1,) + (1,) * (loss.dim() - 1)
+    mask = loss <= low + ktol.reshape(shape)
+    return mask | torch.isinf(low).expand_as(mask)
+
+
+def fitted_points(kl: Tensor, sigma: Tensor, ktol: Tensor) -> Tensor:
+    """``Θ(σ)`` as a mask ``(B, N)`` (or ``(B, S, N)`` for a stack of mixtures)."""
+    return best_fit(weighted_kl(kl, sigma), ktol)
+
+
+def envelope_intervals(k0: Tensor, k1: Tensor, ktol: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """For each point, the interval ``[p_lo, p_hi] ⊆ [0, 1]`` of ``p`` on which it minimises
+    ``L_i(p) = (1 − p) K_0[i] + p K_1[i]`` within ``ktol``; returns ``(on, p_lo, p_hi)``.
+
+    Only points with both KLs finite take part (any other point has infinite weighted KL at
+    every interior ``p``).  ``L_i(p) − L_j(p) = α_ij + β_ij p`` is linear in ``p``, so the
+    winning set of ``i`` is an intersection of half-lines: an exact lower envelope.
+    """
+    finite = torch.isfinite(k0) & torch.isfinite(k1)  # (B, N)
+    big = torch.zeros((), dtype=k0.dtype, device=k0.device)
+    a0 = torch.where(finite, k0, big)
+    a1 = torch.where(finite, k1, big)
+    alpha = a0.unsqueeze(2) - a0.unsqueeze(1)  # (B, i, j)
+    beta = (a1.unsqueeze(2) - a1.unsqueeze(1)) - alpha
+    slack = ktol.reshape(-1, 1, 1) - alpha
+    relevant = finite.unsqueeze(1)  # only finite competitors j
+    pos, neg = beta > 0, beta < 0
+    ratio = slack / torch.where(beta == 0, torch.ones_like(beta), beta)
+    inf = torch.full_like(ratio, math.inf)
+    p_hi = torch.where(relevant & pos, ratio, inf).min(dim=2).values.clamp(max=1.0)
+    p_lo = torch.where(relevant & neg, ratio, -inf).max(dim=2).values.clamp(min=0.0)
+    flat_ok = torch.where(relevant & (beta == 0), slack >= 0, torch.ones_like(pos)).all(dim=2)
+    on = finite & flat_ok & (p_lo <= p_hi)
+    return on, p_lo, p_hi
+
+
+def _pair_points(kl: Tensor, a: int, b: int, ktol: Tensor, chunk: int) -> Tensor:
+    """Points that minimise the weighted KL for some interior mixture of ``a`` and ``b``."""
+    parts = []
+    for start in range(0, kl.shape[0], chunk):
+        sl = slice(start, start + chunk)
+        k0, k1 = kl[sl, :, a], kl[sl, :, b]
+        on, _, _ = envelope_intervals(k0, k1, ktol[sl])
+        none_finite = ~(torch.isfinite(k0) & torch.isfinite(k1)).any(dim=1, keepdim=True)
+        parts.append(on | none_finite)  # literal argmin of an all-infinite loss
+    return torch.cat(parts)
+
+
+def _chunk_for(n_points: int, budget: int = 1 << 23) -> int:
+    return max(1, budget // max(1, n_points * n_points))
+
+
+def simplex_grid(k: int, steps: int, dtype: torch.dtype, device: torch.device) -> Tensor:
+    """All mixtures of ``k`` actions with coordinates in ``{0, 1/steps, …, 1}``: ``(S, k)``."""
+    rows = [c for c in itertools.product(range(steps + 1), repeat=k - 1) if sum(c) <= steps]
+    grid = torch.tensor([list(c) + [steps - sum(c)] for c in rows], dtype=dtype, device=device)
+    return grid / steps
+
+
+class GammaOperator:
+    """``Γ`` for a batch of compiled models, with the pieces it reuses cached.
+
+    Args:
+        kl, utility: ``(B, N, A)`` tensors.
+        tol: tie tolerances.
+    """
+
+    def __init__(self, kl: Tensor, utility: Tensor, tol: Tolerance = Tolerance()) -> None:
+        self.kl, self.utility, self.tol = kl, utility, tol
+        self.ktol = kl_tolerance(kl, tol)
+        self.utol = utility_tolerance(utility, tol)
+        self.optimal = optimal_actions(utility, self.utol)  # (B, N, A)
+        self.n_actions = kl.shape[-1]
+        self._pure: Tensor | None = None
+        self._pairs: dict[tuple[int, int], Tensor] = {}
+
+    def responses(self, points: Tensor) -> Tensor:
+        """Actions optimal at some point of the mask ``points`` ``(B, N)`` → ``(B, A)``."""
+        return (self.optimal & points.unsqueeze(-1)).any(dim=1)
+
+    def pure_fits(self) -> Tensor:
+        """``(B, A, N)``: ``Θ(δ_a)`` for every action ``a``."""
+        if self._pure is None:
+            eye = torch.eye(self.n_actions, dtype=self.kl.dtype, device=self.kl.device)
+            sig = eye.unsqueeze(0).expand(self.kl.shape[0], -1, -1)
+            self._pure = fitted_points(self.kl, sig, self.ktol)
+        return self._pure
+
+    def pair_fits(self, a: int, b: int) -> Tensor:
+        """``(B, N)``: points in ``Θ(σ)`` for some mixture ``σ`` of ``a`` and ``b``."""
+        key = (min(a, b), max(a, b))
+        if key not in self._pairs:
+            self._pairs[key] = _pair_points(self.kl, key[0], key[1], self.ktol,
+                                            _chunk_for(self.kl.shape[1]))
+        return self._pairs[key]
+
+    def of_subset(self, subset: tuple[int, ...], rows: Tensor) -> Tensor:
+        """``Γ(subset)`` for the configurations ``rows`` (a boolean ``(B,)`` mask) → ``(b, A)``."""
+        pure = self.pure_fits()[rows]
+        fits = pure[:, list(subset), :].any(dim=1)
+        for a, b in itertools.combinations(subset, 2):
+            fits = fits | self.pair_fits(a, b)[rows]
+        if len(subset) >= 3:
+            grid = simplex_grid(len(subset), self.tol.steps(len(subset)), self.kl.dtype,
+                                self.kl.device)
+            sigma = torch.zeros(grid.shape[0], self.n_actions, dtype=grid.dtype,
+                                device=grid.device)
+            sigma[:, list(subset)] = grid
+            kl = self.kl[rows]
+            sig = sigma.unsqueeze(0).expand(kl.shape[0], -1, -1)
+            fits = fits | fitted_points(kl, sig, self.ktol[rows]).any(dim=1)
+        optimal = self.optimal[rows]
+        return (optimal & fits.unsqueeze(-1)).any(dim=1)
+
+    def __call__(self, subsets: Tensor) -> Tensor:
+        """``Γ`` applied row-wise to the action masks ``subsets`` ``(B, A)``."""
+        out = torch.zeros_like(subsets)
+        keys = torch.unique(subsets, dim=0)
+        for key in keys:
+            rows = (subsets == key).all(dim=1)
+            subset = tuple(int(a) for a in torch.nonzero(key).flatten())
+            if subset:
+                out[rows] = self.of_subset(subset, rows)
+        return out
+
+
+def rationalizable_set(gamma: GammaOperator) -> Tensor:
+    """The Berk–Nash rationalizable set ``(B, A)`` by iterating ``A_{k+1} = Γ(A_k)``."""
+    current = torch.ones(gamma.kl.shape[0], gamma.n_actions, dtype=torch.bool,
+                         device=gamma.kl.device)
+    for _ in range(gamma.n_actions + 1):
+        nxt = gamma(current) & current
+        if bool((nxt == current).all()):
+            return current
+        current = nxt
+    return current
+
+
+def pure_equilibria(gamma: GammaOperator) -> Tensor:
+    """``(B, A)``: ``a`` is a pure Berk–Nash equilibrium iff it is optimal for some belief
+    supported on ``Θ(δ_a)`` (a self-confirming resting point)."""
+    fits = gamma.pure_fits()  # (B, A, N)
+    optimal = gamma.optimal.transpose(1, 2)  # (B, A, N)
+    return (fits & optimal).any(dim=2)

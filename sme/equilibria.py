@@ -1,0 +1,154 @@
+"""Mixed Berk–Nash equilibria on pairs of actions (Esponda & Pouzo, Econometrica 2016, Def. 1).
+
+A mixture ``σ`` is a Berk–Nash equilibrium when some belief ``μ ∈ Δ(Θ(σ))`` makes every
+action in ``supp σ`` optimal.  For ``σ = (1 − p) δ_a + p δ_c`` the set ``Θ(σ)`` changes only
+at the breakpoints of the lower envelope of the KL lines (:func:`sme.berk_nash.
+envelope_intervals`), so the candidates are those breakpoints and the interiors of the
+intervals won by points at which ``a`` and ``c`` are indifferent.  A candidate is an
+equilibrium when ``Θ(p)`` holds points on both sides of indifference; ``μ`` then mixes the
+two nearest to indifference.
+
+On a grid of Θ points an equilibrium of the continuous model shows up at a breakpoint between
+neighbouring points; its probability is refined by interpolating between the centres of the
+two points' intervals (where the continuous best fit passes through each point), and the
+interval between those centres is reported as the resolution.  Mixtures within
+``PURE_MARGIN`` of a pure action are not reported (they arise from tie tolerances), and
+equilibria whose support has three or more actions are not enumerated.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import torch
+
+from sme.berk_nash import GammaOperator, best_fit, envelope_intervals
+
+#: mixtures putting less than this on an action are taken as pure (tie-tolerance artefacts)
+PURE_MARGIN = 1e-6
+
+
+@dataclass(frozen=True)
+class MixedEquilibrium:
+    """``σ = (1 − probability) · actions[0] + probability · actions[1]``.
+
+    ``interval`` brackets ``probability`` at the resolution of the Θ points (or spans a
+    continuum of equilibria); ``belief`` lists ``(point index, weight)`` of the supporting μ.
+    """
+
+    actions: tuple[int, int]
+    probability: float
+    interval: tuple[float, float]
+    belief: tuple[tuple[int, float], ...] = field(default_factory=tuple)
+
+    def mixture(self) -> dict[int, float]:
+        """Action index → probability."""
+        return {self.actions[0]: 1.0 - self.probability, self.actions[1]: self.probability}
+
+
+@dataclass
+class _Candidate:
+    p: float
+    low: float
+    high: float
+    members: frozenset[int]
+    belief: tuple[tuple[int, float], ...]
+    exact_zero: bool
+
+
+def mixed_equilibria(gamma: GammaOperator, row: int, actions: list[int] | None = None
+                     ) -> list[MixedEquilibrium]:
+    """Mixed equilibria with two actions in their support, for configuration ``row``.
+
+    ``actions`` restricts the pairs considered (the rationalizable set is enough: every
+    equilibrium's support lies in it).
+    """
+    pool = list(range(gamma.n_actions)) if actions is None else sorted(actions)
+    found: list[MixedEquilibrium] = []
+    for a, c in itertools.combinations(pool, 2):
+        found.extend(_pair(gamma, row, a, c))
+    return found
+
+
+def _pair(gamma: GammaOperator, row: int, a: int, c: int) -> list[MixedEquilibrium]:
+    kl, utility = gamma.kl[row], gamma.utility[row]
+    ktol, utol = gamma.ktol[row : row + 1], float(gamma.utol[row])
+    k0, k1 = kl[:, a], kl[:, c]
+    on, lo, hi = (t[0] for t in envelope_intervals(k0[None], k1[None], ktol))
+    if not bool(on.any()):
+        return []
+    diff = utility[:, c] - utility[:, a]
+    finite = torch.isfinite(k0) & torch.isfinite(k1)
+    mid = (lo + hi) / 2
+    index = torch.nonzero(on).flatten().tolist()
+    order = sorted(index, key=lambda i: (float(lo[i]), float(hi[i])))
+    probes: list[float] = []
+    for i in order:
+        if 0.0 < float(hi[i]) < 1.0:
+            probes.append(float(hi[i]))
+        if abs(float(diff[i])) <= utol:
+            probes.append(float(mid[i]))
+    candidates: list[_Candidate] = []
+    for p in sorted(set(probes)):
+        if not 0.0 < p < 1.0:
+            continue
+        loss = torch.where(finite, (1 - p) * k0 + p * k1, torch.full_like(k0, float("inf")))
+        members = torch.nonzero(best_fit(loss[None], ktol)[0] & finite).flatten().tolist()
+        cand = _support(gamma, row, a, c, p, members, diff, utol, mid)
+        if cand is not None:
+            candidates.append(cand)
+    return _merge(candidates, a, c)
+
+
+def _support(gamma: GammaOperator, row: int, a: int, c: int, p: float, members: list[int],
+             diff: torch.Tensor, utol: float, mid: torch.Tensor) -> _Candidate | None:
+    """The belief that makes ``a`` and ``c`` indifferent on ``Θ(p)``, if one exists and no
+    other action beats them under it."""
+    values = {i: float(diff[i]) for i in members}
+    zero = [i for i, d in values.items() if abs(d) <= utol]
+    below = [i for i, d in values.items() if d < -utol]
+    above = [i for i, d in values.items() if d > utol]
+    if zero:
+        i = zero[0]
+        belief: tuple[tuple[int, float], ...] = ((i, 1.0),)
+        p_ref, low, high, exact = float(mid[i]), p, p, True
+    elif below and above:
+        i = max(below, key=lambda k: values[k])
+        j = min(above, key=lambda k: values[k])
+        lam = -values[i] / (values[j] - values[i])
+        belief = ((i, 1.0 - lam), (j, lam))
+        mi, mj = float(mid[i]), float(mid[j])
+        p_ref = mi + lam * (mj - mi)
+        low, high, exact = min(mi, mj), max(mi, mj), False
+    else:
+        return None
+    utility = gamma.utility[row]
+    weights = torch.zeros(utility.shape[0], dtype=utility.dtype, device=utility.device)
+    for i, w in belief:
+        weights[i] = w
+    expected = weights @ utility
+    if bool((expected > expected[a] + utol).any()):
+        return None
+    return _Candidate(min(max(p_ref, 0.0), 1.0), low, high, frozenset(members), belief, exact)
+
+
+def _merge(candidates: list[_Candidate], a: int, c: int) -> list[MixedEquilibrium]:
+    groups: list[list[_Candidate]] = []
+    for cand in candidates:
+        if groups and groups[-1][-1].members & cand.members:
+            groups[-1].append(cand)
+        else:
+            groups.append([cand])
+    result = []
+    for group in groups:
+        if not any(PURE_MARGIN < g.p < 1.0 - PURE_MARGIN for g in group):
+            continue  # numerically pure: reported as a pure equilibrium, if it is one
+        zeros = [g for g in group if g.exact_zero]
+        chosen = zeros if zeros else group
+        p = sum(g.p for g in chosen) / len(chosen)
+        low = min(min(g.low, g.p) for g in group)
+        high = max(max(g.high, g.p) for g in group)
+        best = min(chosen, key=lambda g: abs(g.p - p))
+        result.append(MixedEquilibrium((a, c), p, (low, high), best.belief))
+    return result

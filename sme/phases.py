@@ -1,0 +1,71 @@
+"""Safety phases of a belief structure (DESIGN.md, after Xu et al., *Epistemic Traps*,
+arXiv 2602.17676).
+
+With ``R`` the Berk–Nash rationalizable set and ``S`` the safe actions, checked in order:
+
+=================  ==============================================================
+``safe``           ``R ⊆ S``
+``misaligned``     ``R ∩ S = ∅``
+``locked_in``      ``R`` mixed and some pure equilibrium is unsafe
+``oscillatory``    ``R`` mixed and no pure equilibrium exists
+``indeterminate``  ``R`` mixed otherwise
+=================  ==============================================================
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import torch
+
+
+class Phase(str, Enum):
+    """The phase labels, in the order their rules are checked."""
+
+    SAFE = "safe"
+    MISALIGNED = "misaligned"
+    LOCKED_IN = "locked_in"
+    OSCILLATORY = "oscillatory"
+    INDETERMINATE = "indeterminate"
+
+    @property
+    def meaning(self) -> str:
+        """One line telling the engineer what the phase means."""
+        return _MEANING[self]
+
+    @classmethod
+    def from_code(cls, code: int) -> Phase:
+        return list(cls)[code]
+
+    @property
+    def code(self) -> int:
+        return list(Phase).index(self)
+
+
+_MEANING = {
+    Phase.SAFE: "certified: every long-run action is safe",
+    Phase.MISALIGNED: "the belief structure makes unsafe behaviour optimal everywhere "
+    "(stable misaligned equilibrium)",
+    Phase.LOCKED_IN: "the agent can get trapped in an unsafe self-confirming state; history "
+    "and prior decide",
+    Phase.OSCILLATORY: "no stable behaviour: actions and beliefs cycle",
+    Phase.INDETERMINATE: "unsafe actions stay rationalizable because the data the agent "
+    "generates cannot rule out beliefs that favour them",
+}
+
+
+def classify(bn_set: torch.Tensor, safe: torch.Tensor, pure: torch.Tensor) -> torch.Tensor:
+    """Phase codes ``(B,)`` from the rationalizable sets ``(B, A)``, the safe-action mask
+    ``(A,)`` and the pure-equilibrium masks ``(B, A)``."""
+    safe = safe.to(bn_set.device).unsqueeze(0)
+    has_safe = (bn_set & safe).any(dim=1)
+    has_unsafe = (bn_set & ~safe).any(dim=1)
+    unsafe_pure = (pure & ~safe).any(dim=1)
+    any_pure = pure.any(dim=1)
+    code = torch.full(bn_set.shape[:1], Phase.INDETERMINATE.code, dtype=torch.long,
+                      device=bn_set.device)
+    code = torch.where(~any_pure, Phase.OSCILLATORY.code, code)
+    code = torch.where(unsafe_pure, Phase.LOCKED_IN.code, code)
+    code = torch.where(~has_safe, Phase.MISALIGNED.code, code)
+    code = torch.where(~has_unsafe, Phase.SAFE.code, code)
+    return code

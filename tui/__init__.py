@@ -1,0 +1,1 @@
+"""Terminal user interface for designing priors and following searches."""
