@@ -171,7 +171,7 @@ def build_points(
     per_axis: list[tuple[torch.Tensor, torch.Tensor]] = []  # (B, n) values, (B, n) log width
     sobol = dims > 3
     if not sobol:
-        n = points_1d if dims <= 1 else max(3, int(math.floor(max_points ** (1.0 / dims))))
+        n = points_1d if dims <= 1 else max(3, math.floor(max_points ** (1.0 / dims)))
         for axis in axes:
             per_axis.append(_axis_grid(axis, batch, n, dtype, device))
         values, log_volume = _product(per_axis)
@@ -206,7 +206,9 @@ def _axis_grid(
     return v, log_width
 
 
-def _product(per_axis: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor]:
+def _product(
+    per_axis: list[tuple[torch.Tensor, torch.Tensor]],
+) -> tuple[torch.Tensor, torch.Tensor]:
     sizes = [v.shape[1] for v, _ in per_axis]
     device = per_axis[0][0].device
     index = torch.cartesian_prod(*[torch.arange(s, device=device) for s in sizes])

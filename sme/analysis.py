@@ -29,8 +29,8 @@ from sme.scenario import Scenario
 class Settings:
     """Numerical settings of an analysis (reported beside every result)."""
 
-    resolution: Resolution = Resolution()
-    tolerance: Tolerance = Tolerance()
+    resolution: Resolution = field(default_factory=Resolution)
+    tolerance: Tolerance = field(default_factory=Tolerance)
     device: str = "cpu"
     dtype: torch.dtype = torch.float64
     memory_budget: int = 1 << 29

@@ -145,7 +145,7 @@ def _chunk_for(n_points: int, budget: int = 1 << 23) -> int:
 def simplex_grid(k: int, steps: int, dtype: torch.dtype, device: torch.device) -> Tensor:
     """All mixtures of ``k`` actions with coordinates in ``{0, 1/steps, …, 1}``: ``(S, k)``."""
     rows = [c for c in itertools.product(range(steps + 1), repeat=k - 1) if sum(c) <= steps]
-    grid = torch.tensor([list(c) + [steps - sum(c)] for c in rows], dtype=dtype, device=device)
+    grid = torch.tensor([[*list(c), steps - sum(c)] for c in rows], dtype=dtype, device=device)
     return grid / steps
 
 

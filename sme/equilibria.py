@@ -94,7 +94,8 @@ def _pair(gamma: GammaOperator, row: int, a: int, c: int) -> list[MixedEquilibri
         if not 0.0 < p < 1.0:
             continue
         loss = torch.where(finite, (1 - p) * k0 + p * k1, torch.full_like(k0, float("inf")))
-        members = torch.nonzero(best_fit(loss[None], ktol)[0] & finite).flatten().tolist()
+        # interval ends carry the tie slack; twice the tolerance keeps both neighbours
+        members = torch.nonzero(best_fit(loss[None], 2 * ktol)[0] & finite).flatten().tolist()
         cand = _support(gamma, row, a, c, p, members, diff, utol, mid)
         if cand is not None:
             candidates.append(cand)

@@ -14,12 +14,12 @@ With ``R`` the Berk–Nash rationalizable set and ``S`` the safe actions, checke
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 import torch
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     """The phase labels, in the order their rules are checked."""
 
     SAFE = "safe"

@@ -1,0 +1,189 @@
+"""The ``sme`` command line.
+
+Exit codes: 0 success; 1 the result is not what was asked for (``--fail-unsafe`` and the
+phase is not safe); 2 bad input (a one-line message naming the file, field or site; no
+traceback unless ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from sme import __version__
+
+EXIT_OK, EXIT_UNSAFE, EXIT_BAD_INPUT = 0, 1, 2
+
+DESCRIPTION = """\
+Subjective Model Engineering: find the priors that keep a learning agent safe.
+
+A scenario file is a Python module defining `scenario = Scenario(...)`: the actions (each
+safe or unsafe), the true world program, the agent's belief program (a Pyro program with a
+prior over latent parameters), the payoff and the declared parameters. Scenario files are
+code and are run when loaded: only analyse files you trust.
+"""
+
+
+def _parse_assignment(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value.strip()
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with exit code 2 and a one-line message for usage errors."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sme", description=DESCRIPTION,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"sme {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show full tracebacks for errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    analyze = commands.add_parser(
+        "analyze", help="Berk–Nash set, equilibria and safety phase of one prior",
+        description="Compute the agent's Berk–Nash rationalizable set (the actions it can "
+        "settle on in the long run), its pure and mixed equilibria and the safety phase "
+        "(safe, misaligned, locked_in, oscillatory, indeterminate), with an explanation.",
+        epilog="example: sme analyze examples/linear_gaussian.py --set lo=1.5",
+    )
+    analyze.add_argument("scenario", help="scenario file (.py) defining `scenario`")
+    _add_value_options(analyze)
+    analyze.add_argument("--json", action="store_true", help="print one JSON object")
+    analyze.add_argument("--fail-unsafe", action="store_true",
+                         help="exit with status 1 when the phase is not safe")
+    analyze.add_argument("--verify", action="store_true",
+                         help="also analyse at doubled resolution and warn if the phase or "
+                         "set changes")
+    _add_numeric_options(analyze)
+    return parser
+
+
+def _add_value_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", dest="assignments", metavar="NAME=VALUE", action="append",
+                        type=_parse_assignment, default=[],
+                        help="override a declared parameter (prior, world or reward); "
+                        "repeatable")
+    parser.add_argument("--prior", metavar="FILE",
+                        help="take parameter values from a config file (.toml, .json, .yaml),"
+                        " e.g. one written by `sme export`; --set wins over it")
+
+
+def _add_numeric_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", default="auto",
+                        help="torch device: auto (cuda when present), cpu or cuda")
+    parser.add_argument("--points", type=_positive_int, default=None,
+                        help="Θ points per latent dimension (default 401)")
+    parser.add_argument("--mc-samples", type=_positive_int, default=None,
+                        help="Monte Carlo samples where no exact KL exists (default 2048)")
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from priors.compile import Resolution
+    from sme.analysis import Settings, resolve_device
+
+    base = Resolution()
+    resolution = Resolution(
+        points=args.points or base.points,
+        mc_samples=args.mc_samples or base.mc_samples,
+    )
+    return Settings(resolution=resolution, device=resolve_device(args.device))
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    from sme.configfile import parameter_values, read_config
+
+    values: dict[str, Any] = {}
+    if args.prior:
+        values.update(parameter_values(args.prior, read_config(args.prior)))
+    for name, value in args.assignments:
+        values[name] = value
+    return values
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from sme.analysis import analyze
+    from sme.report import render_analysis
+    from sme.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    overrides = _overrides(args)
+    settings = _settings(args)
+    result = analyze(scenario, overrides, settings)
+    if args.verify:
+        from dataclasses import replace
+
+        fine = analyze(scenario, overrides, replace(settings,
+                                                    resolution=settings.resolution.doubled()))
+        if fine.phase != result.phase or fine.bn_set != result.bn_set:
+            result.warnings.append(
+                f"at doubled resolution the result changes: phase {fine.phase.value}, set "
+                f"{{{', '.join(fine.bn_set)}}}; raise --points")
+    for message in result.warnings:
+        _warn(message)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        render_analysis(result, Console())
+    if args.fail_unsafe and result.phase.value != "safe":
+        return EXIT_UNSAFE
+    return EXIT_OK
+
+
+COMMANDS = {"analyze": cmd_analyze}
+
+
+def _warn(message: str) -> None:
+    first = (message.strip().splitlines() or [""])[0]
+    print(f"sme: warning: {first}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``sme`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    from sme.errors import USER_ERRORS
+
+    try:
+        with warnings.catch_warnings():
+            if not args.debug:
+                warnings.simplefilter("ignore")  # reported through the result instead
+            return COMMANDS[args.command](args)
+    except USER_ERRORS as exc:
+        if args.debug:
+            raise
+        message = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"sme: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("sme: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

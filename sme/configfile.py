@@ -1,0 +1,90 @@
+"""Reading parameter values from configuration files (TOML, JSON, YAML).
+
+Only safe loaders are used (``tomllib``, ``json``, ``yaml.safe_load``): nothing in a
+configuration file is ever executed, and YAML tags that would build Python objects are
+rejected.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sme.errors import ConfigError
+
+#: configuration files larger than this are refused before parsing
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+FORMATS = {".toml": "toml", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+
+
+def config_format(path: Path) -> str:
+    """``toml``, ``json`` or ``yaml`` from the file suffix."""
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise ConfigError(
+            f"{path}: unknown config format {path.suffix or '(none)'!r}; use .toml, .json, "
+            ".yaml or .yml") from None
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    """Parse a configuration file into a mapping, with one-line errors naming the file."""
+    file = Path(path)
+    fmt = config_format(file)
+    if not file.is_file():
+        raise ConfigError(f"{file}: no such file")
+    size = file.stat().st_size
+    if size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{file}: {size} bytes is too large for a config file "
+                          f"(limit {MAX_CONFIG_BYTES})")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{file}: not UTF-8 text ({exc.reason})") from exc
+    try:
+        if fmt == "toml":
+            data = tomllib.loads(text)
+        elif fmt == "json":
+            data = json.loads(text)
+        else:
+            data = yaml.safe_load(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: invalid TOML: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{file}:{exc.lineno}: invalid JSON: {exc.msg}") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: invalid YAML: {problem}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{file}: expected a table/mapping at the top level")
+    return data
+
+
+def parameter_values(path: str | Path, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameter values from a parsed config: an exported file's ``parameters`` table (with
+    ``prior``/``world``/``reward`` sub-tables), a mapping with those sub-tables at the top,
+    or a flat mapping of names to values."""
+    source: Mapping[str, Any] = data.get("parameters", data)
+    if not isinstance(source, Mapping):
+        raise ConfigError(f"{path}: 'parameters' must be a table")
+    values: dict[str, Any] = {}
+    groups = [k for k in ("prior", "world", "reward") if k in source]
+    if groups:
+        for group in groups:
+            table = source[group]
+            if not isinstance(table, Mapping):
+                raise ConfigError(f"{path}: 'parameters.{group}' must be a table")
+            values.update(table)
+        return values
+    for key, value in source.items():
+        if isinstance(value, Mapping | list):
+            raise ConfigError(f"{path}: parameter {key!r} must be a single value")
+        values[key] = value
+    return values
