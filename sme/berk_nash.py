@@ -17,9 +17,9 @@ a point when its payoff is within ``utility_rtol · max |U|`` of the best (relat
 payoffs never changes an answer).
 
 **Exactness.**  For two actions ``Γ`` is exact on the given points: the set of points that
-minimise ``(1−p)K_0 + pK_1`` for some ``p`` is computed from the interval of ``p`` each
-point wins (the lower envelope of the KL lines), and with two actions a point-mass belief is
-as general as any mixture.  For ``A' `` of three or more actions, ``Γ`` is the union over the
+minimise ``(1−p)K_0 + pK_1`` for some ``p`` is the lower envelope of the KL lines
+(:mod:`sme.envelope`), and with two actions a point-mass belief is as general as any
+mixture.  For ``A' `` of three or more actions, ``Γ`` is the union over the
 vertices, the exact edges and a simplex grid of interior mixtures of ``A'``, with beliefs
 concentrated on single points of ``Θ(σ)``; actions that are optimal only under a mixture of
 several tied points, or only at interior mixtures between grid nodes, may be missed.
@@ -33,7 +33,25 @@ from dataclasses import dataclass
 
 import torch
 
+from sme.envelope import envelope_intervals, envelope_points
+
 Tensor = torch.Tensor
+
+__all__ = [
+    "GammaOperator",
+    "Tolerance",
+    "best_fit",
+    "envelope_intervals",
+    "envelope_points",
+    "fitted_points",
+    "kl_tolerance",
+    "optimal_actions",
+    "pure_equilibria",
+    "rationalizable_set",
+    "simplex_grid",
+    "utility_tolerance",
+    "weighted_kl",
+]
 
 
 @dataclass(frozen=True)
@@ -100,46 +118,9 @@ def fitted_points(kl: Tensor, sigma: Tensor, ktol: Tensor) -> Tensor:
     return best_fit(weighted_kl(kl, sigma), ktol)
 
 
-def envelope_intervals(k0: Tensor, k1: Tensor, ktol: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """For each point, the interval ``[p_lo, p_hi] ⊆ [0, 1]`` of ``p`` on which it minimises
-    ``L_i(p) = (1 − p) K_0[i] + p K_1[i]`` within ``ktol``; returns ``(on, p_lo, p_hi)``.
-
-    Only points with both KLs finite take part (any other point has infinite weighted KL at
-    every interior ``p``).  ``L_i(p) − L_j(p) = α_ij + β_ij p`` is linear in ``p``, so the
-    winning set of ``i`` is an intersection of half-lines: an exact lower envelope.
-    """
-    finite = torch.isfinite(k0) & torch.isfinite(k1)  # (B, N)
-    big = torch.zeros((), dtype=k0.dtype, device=k0.device)
-    a0 = torch.where(finite, k0, big)
-    a1 = torch.where(finite, k1, big)
-    alpha = a0.unsqueeze(2) - a0.unsqueeze(1)  # (B, i, j)
-    beta = (a1.unsqueeze(2) - a1.unsqueeze(1)) - alpha
-    slack = ktol.reshape(-1, 1, 1) - alpha
-    relevant = finite.unsqueeze(1)  # only finite competitors j
-    pos, neg = beta > 0, beta < 0
-    ratio = slack / torch.where(beta == 0, torch.ones_like(beta), beta)
-    inf = torch.full_like(ratio, math.inf)
-    p_hi = torch.where(relevant & pos, ratio, inf).min(dim=2).values.clamp(max=1.0)
-    p_lo = torch.where(relevant & neg, ratio, -inf).max(dim=2).values.clamp(min=0.0)
-    flat_ok = torch.where(relevant & (beta == 0), slack >= 0, torch.ones_like(pos)).all(dim=2)
-    on = finite & flat_ok & (p_lo <= p_hi)
-    return on, p_lo, p_hi
-
-
-def _pair_points(kl: Tensor, a: int, b: int, ktol: Tensor, chunk: int) -> Tensor:
-    """Points that minimise the weighted KL for some interior mixture of ``a`` and ``b``."""
-    parts = []
-    for start in range(0, kl.shape[0], chunk):
-        sl = slice(start, start + chunk)
-        k0, k1 = kl[sl, :, a], kl[sl, :, b]
-        on, _, _ = envelope_intervals(k0, k1, ktol[sl])
-        none_finite = ~(torch.isfinite(k0) & torch.isfinite(k1)).any(dim=1, keepdim=True)
-        parts.append(on | none_finite)  # literal argmin of an all-infinite loss
-    return torch.cat(parts)
-
-
-def _chunk_for(n_points: int, budget: int = 1 << 23) -> int:
-    return max(1, budget // max(1, n_points * n_points))
+def _pair_points(kl: Tensor, a: int, b: int, ktol: Tensor) -> Tensor:
+    """Points that minimise the weighted KL for some mixture of ``a`` and ``b``."""
+    return envelope_points(kl[:, :, a], kl[:, :, b], ktol)
 
 
 def simplex_grid(k: int, steps: int, dtype: torch.dtype, device: torch.device) -> Tensor:
@@ -182,8 +163,7 @@ class GammaOperator:
         """``(B, N)``: points in ``Θ(σ)`` for some mixture ``σ`` of ``a`` and ``b``."""
         key = (min(a, b), max(a, b))
         if key not in self._pairs:
-            self._pairs[key] = _pair_points(self.kl, key[0], key[1], self.ktol,
-                                            _chunk_for(self.kl.shape[1]))
+            self._pairs[key] = _pair_points(self.kl, key[0], key[1], self.ktol)
         return self._pairs[key]
 
     def of_subset(self, subset: tuple[int, ...], rows: Tensor) -> Tensor:

@@ -2,7 +2,7 @@
 
 A mixture ``σ`` is a Berk–Nash equilibrium when some belief ``μ ∈ Δ(Θ(σ))`` makes every
 action in ``supp σ`` optimal.  For ``σ = (1 − p) δ_a + p δ_c`` the set ``Θ(σ)`` changes only
-at the breakpoints of the lower envelope of the KL lines (:func:`sme.berk_nash.
+at the breakpoints of the lower envelope of the KL lines (:func:`sme.envelope.
 envelope_intervals`), so the candidates are those breakpoints and the interiors of the
 intervals won by points at which ``a`` and ``c`` are indifferent.  A candidate is an
 equilibrium when ``Θ(p)`` holds points on both sides of indifference; ``μ`` then mixes the
@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from sme.berk_nash import GammaOperator, best_fit, envelope_intervals
+from sme.berk_nash import GammaOperator, best_fit
+from sme.envelope import envelope_intervals
 
 #: mixtures putting less than this on an action are taken as pure (tie-tolerance artefacts)
 PURE_MARGIN = 1e-6

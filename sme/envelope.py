@@ -1,0 +1,160 @@
+"""The lower envelope of the KL lines of two actions.
+
+For a mixture ``σ = (1 − p) δ_a + p δ_b`` every point ``i`` has weighted KL
+``L_i(p) = (1 − p) K_a[i] + p K_b[i]``, a line in ``p``; ``Θ(σ)`` is the set of lines at the
+lower envelope ``E(p) = min_i L_i(p)`` (within the tie tolerance).  Two exact computations:
+
+* :func:`envelope_intervals` — for every point, the interval of ``p`` it wins, from the
+  ``N × N`` pairwise differences ``L_i − L_j`` (linear in ``p``).  ``O(N²)``; used for
+  single reports, where the intervals locate mixed equilibria.
+* :func:`envelope_points` — which points are on the envelope for some ``p ∈ [0, 1]``:
+  dominated points are discarded by a sort (``O(N log N)``), the remaining points, sorted by
+  ``K_a``, form the envelope's lower convex hull (Andrew's monotone chain, batched over
+  configurations, ``O(N)`` steps), and each point's gap to the envelope is measured at the
+  hull breakpoint its slope falls between (``L_i − E`` is convex in ``p``, so that is its
+  minimum).  Used by ``Γ`` on whole batches.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+Tensor = torch.Tensor
+
+
+def envelope_intervals(k0: Tensor, k1: Tensor, ktol: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """For each point, the interval ``[p_lo, p_hi] ⊆ [0, 1]`` of ``p`` on which it minimises
+    ``L_i(p)`` within ``ktol``; returns ``(on, p_lo, p_hi)``, each ``(B, N)``.
+
+    Only points with both KLs finite take part (any other point has infinite weighted KL at
+    every interior ``p``).  ``L_i(p) − L_j(p) = α_ij + β_ij p``, so the winning set of ``i``
+    is an intersection of half-lines.
+    """
+    finite = torch.isfinite(k0) & torch.isfinite(k1)
+    zero = torch.zeros((), dtype=k0.dtype, device=k0.device)
+    a0 = torch.where(finite, k0, zero)
+    a1 = torch.where(finite, k1, zero)
+    alpha = a0.unsqueeze(2) - a0.unsqueeze(1)  # (B, i, j)
+    beta = (a1.unsqueeze(2) - a1.unsqueeze(1)) - alpha
+    slack = ktol.reshape(-1, 1, 1) - alpha
+    relevant = finite.unsqueeze(1)  # only finite competitors j
+    pos, neg = beta > 0, beta < 0
+    ratio = slack / torch.where(beta == 0, torch.ones_like(beta), beta)
+    inf = torch.full_like(ratio, math.inf)
+    p_hi = torch.where(relevant & pos, ratio, inf).min(dim=2).values.clamp(max=1.0)
+    p_lo = torch.where(relevant & neg, ratio, -inf).max(dim=2).values.clamp(min=0.0)
+    flat_ok = torch.where(relevant & (beta == 0), slack >= 0, torch.ones_like(pos)).all(dim=2)
+    on = finite & flat_ok & (p_lo <= p_hi)
+    return on, p_lo, p_hi
+
+
+def undominated(k0: Tensor, k1: Tensor, ktol: Tensor) -> Tensor:
+    """``(B, N)``: points with both KLs finite that no other point beats by more than
+    ``ktol`` on both actions (a point so beaten never minimises any mixture within the
+    tolerance).  ``O(N log N)`` by sorting on ``K_0``."""
+    finite = torch.isfinite(k0) & torch.isfinite(k1)
+    inf = torch.full_like(k0, math.inf)
+    x = torch.where(finite, k0, inf)
+    y = torch.where(finite, k1, inf)
+    x_sorted, order = torch.sort(x, dim=1)
+    y_prefix_min = torch.cummin(torch.gather(y, 1, order), dim=1).values
+    cut = torch.searchsorted(x_sorted.contiguous(), (x - ktol.reshape(-1, 1)).contiguous())
+    padded = torch.cat([inf[:, :1], y_prefix_min], dim=1)  # padded[c] = min of the first c
+    best_left = torch.gather(padded, 1, cut)
+    return finite & ~(best_left < y - ktol.reshape(-1, 1))
+
+
+def _compact(mask: Tensor, *values: Tensor) -> tuple[Tensor, Tensor, list[Tensor]]:
+    """Move the ``True`` entries of each row to the front: ``(index, valid, gathered)``."""
+    counts = mask.sum(dim=1)
+    width = max(int(counts.max()), 1)
+    index = torch.argsort((~mask).to(torch.int8), dim=1, stable=True)[:, :width]
+    valid = torch.arange(width, device=mask.device).unsqueeze(0) < counts.unsqueeze(1)
+    return index, valid, [torch.gather(v, 1, index) for v in values]
+
+
+def _lower_hull(x: Tensor, y: Tensor, valid: Tensor) -> tuple[Tensor, Tensor]:
+    """Andrew's monotone chain on rows sorted by ``x`` (then ``y``), batched: returns the
+    hull's column indices ``(B, M)`` (valid up to ``size``) and ``size`` ``(B,)``."""
+    rows, width = x.shape
+    stack = torch.zeros(rows, width, dtype=torch.long, device=x.device)
+    size = torch.zeros(rows, dtype=torch.long, device=x.device)
+    arange = torch.arange(rows, device=x.device)
+    for k in range(width):
+        live = valid[:, k]
+        if not bool(live.any()):
+            break
+        bx, by = x[:, k], y[:, k]
+        while True:
+            can = live & (size >= 2)
+            if not bool(can.any()):
+                break
+            o = stack[arange, (size - 2).clamp(min=0)]
+            a = stack[arange, (size - 1).clamp(min=0)]
+            ox, oy, ax, ay = x[arange, o], y[arange, o], x[arange, a], y[arange, a]
+            cross = (ax - ox) * (by - oy) - (ay - oy) * (bx - ox)
+            pop = can & (cross <= 0)
+            if not bool(pop.any()):
+                break
+            size = size - pop.long()
+        stack[arange[live], size[live]] = k
+        size = size + live.long()
+    return stack, size
+
+
+def envelope_points(k0: Tensor, k1: Tensor, ktol: Tensor) -> Tensor:
+    """``(B, N)``: points in ``Θ((1 − p) δ_a + p δ_b)`` for some ``p ∈ [0, 1]``, within
+    ``ktol``.  Rows where no point has both KLs finite give every point (the literal argmin
+    of an all-infinite loss).  Exact; see the module docstring for the method."""
+    batch, n = k0.shape
+    out = torch.zeros(batch, n, dtype=torch.bool, device=k0.device)
+    none_finite = ~(torch.isfinite(k0) & torch.isfinite(k1)).any(dim=1)
+    out[none_finite] = True
+    keep = undominated(k0, k1, ktol)
+    if not bool(keep.any()):
+        return out
+    index, valid, (x, y) = _compact(keep, k0, k1)
+    inf = torch.tensor(math.inf, dtype=k0.dtype, device=k0.device)
+    # sort each row by x, then y (invalid entries last)
+    x = torch.where(valid, x, inf)
+    y = torch.where(valid, y, inf)
+    order = torch.argsort(y, dim=1, stable=True)
+    order = torch.gather(order, 1, torch.argsort(torch.gather(x, 1, order), dim=1, stable=True))
+    x, y, index = (torch.gather(t, 1, order) for t in (x, y, index))
+    valid = torch.gather(valid, 1, order)
+    stack, size = _lower_hull(x, y, valid)
+    width = x.shape[1]
+    columns = torch.arange(width, device=x.device).unsqueeze(0)
+    hy = torch.where(columns < size.unsqueeze(1), torch.gather(y, 1, stack), inf)
+    # the envelope ends at the hull vertex of least K_b; the chain rises after it
+    size = torch.where(size > 0, hy.argmin(dim=1) + 1, size)
+    hull_valid = columns < size.unsqueeze(1)
+    hx = torch.where(hull_valid, torch.gather(x, 1, stack), inf)
+    hy = torch.where(hull_valid, hy, inf)
+    # slopes in p of the hull lines, decreasing along the hull; negate to search ascending
+    neg_slope = torch.where(hull_valid, hx - hy, inf)
+    pt_neg_slope = torch.where(valid, x - y, inf)
+    # position j: hull lines 0..j-1 have slope > the point's slope (ties go left)
+    j = torch.searchsorted(neg_slope.contiguous(), pt_neg_slope.contiguous(), right=False)
+    last = (size - 1).clamp(min=0).unsqueeze(1)
+    left = (j - 1).clamp(min=0)
+    left = torch.minimum(left, last)
+    right = torch.minimum(j, last)
+    lx, ly = torch.gather(hx, 1, left), torch.gather(hy, 1, left)
+    rx, ry = torch.gather(hx, 1, right), torch.gather(hy, 1, right)
+    # breakpoint p where hull lines `left` and `right` cross (or an end of [0, 1])
+    dx, dy = rx - lx, ry - ly
+    denom = dx - dy
+    p = torch.where(denom != 0, dx / torch.where(denom != 0, denom, torch.ones_like(denom)),
+                    torch.zeros_like(dx)).clamp(0.0, 1.0)
+    p = torch.where(j == 0, torch.zeros_like(p), p)
+    p = torch.where(j > last, torch.ones_like(p), p)
+    envelope = (1 - p) * lx + p * ly
+    envelope = torch.minimum(envelope, (1 - p) * rx + p * ry)
+    gap = (1 - p) * x + p * y - envelope
+    on = valid & (gap <= ktol.reshape(-1, 1))
+    rows = torch.arange(batch, device=k0.device).unsqueeze(1).expand_as(index)
+    out[rows[on], index[on]] = True
+    return out
