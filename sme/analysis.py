@@ -20,7 +20,7 @@ from priors.params import Scalar
 from sme.berk_nash import GammaOperator, Tolerance, pure_equilibria, rationalizable_set
 from sme.equilibria import MixedEquilibrium, mixed_equilibria
 from sme.explain import explain
-from sme.graphs import best_response_graph, dependency_graph
+from sme.graphs import best_response_graph, dependency_graph, observed_coupling
 from sme.phases import Phase, classify
 from sme.scenario import Scenario
 
@@ -111,6 +111,8 @@ def analyze_batch(
     full = [scenario.values(c) for c in configs]
     if not full:
         raise ValueError("analyze_batch needs at least one configuration")
+    if len(scenario.observed) > 1:
+        _check_observed_independent(scenario, full[0])
     numeric = [k for k, p in scenario.all_params.items() if p.is_numeric]
     groups: dict[tuple[Any, ...], list[int]] = {}
     for row, values in enumerate(full):
@@ -138,6 +140,19 @@ def analyze_batch(
     safe = torch.tensor(scenario.safe_mask, dtype=torch.bool, device=bn.device)
     codes = classify(bn, safe, pure)
     return BatchAnalysis(scenario, full, tensors, gamma, bn, pure, codes, settings)
+
+
+def _check_observed_independent(scenario: Scenario, values: Mapping[str, Scalar]) -> None:
+    """KLs are summed over observed sites, which is right only when they are conditionally
+    independent given the action and the latents."""
+    prior, _, _ = scenario.split(values)
+    coupled = observed_coupling(scenario, dependency_graph(scenario, prior))
+    if coupled:
+        raise ProgramError(
+            f"observed site {coupled[1]!r} depends on observed site {coupled[0]!r}; observed "
+            "sites must be independent given the action and the latents (combine them into "
+            "one site with a joint distribution)"
+        )
 
 
 def _reorder(parts: list[tuple[list[int], ModelTensors]], total: int) -> ModelTensors:

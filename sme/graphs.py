@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import torch
-from pyro import poutine
 from pyro.infer.inspect import get_dependencies
 
 from priors.compile import ProgramError, trace_program
@@ -33,15 +32,16 @@ def best_response_graph(scenario: Scenario, fitted: Sequence[FittedBelief],
 def dependency_graph(scenario: Scenario, prior: Mapping[str, Any]) -> nx.DiGraph:
     """The belief program's prior dependency graph, from
     :func:`pyro.infer.inspect.get_dependencies`: edge ``u → v`` when site ``v``'s
-    distribution depends on site ``u``.  Nodes carry ``kind`` (``latent``/``observed``)."""
+    distribution depends on site ``u``.  Nodes carry ``kind`` (``latent``/``observed``).
+
+    The program is inspected with every site unobserved, so that a dependence of one
+    observed site on another shows as an edge too."""
     args = {k: torch.as_tensor(v, dtype=torch.float64) if isinstance(v, int | float) else v
             for k, v in prior.items()}
     action = torch.tensor(0)
-    sites = trace_program("belief", scenario.belief, action, **args)
-    data = {name: sites[name]["value"] for name in scenario.observed if name in sites}
-    model = poutine.condition(scenario.belief, data=data)
+    trace_program("belief", scenario.belief, action, **args)  # clear errors first
     try:
-        deps = get_dependencies(model, (action,), args)["prior_dependencies"]
+        deps = get_dependencies(scenario.belief, (action,), args)["prior_dependencies"]
     except Exception as exc:  # the user's program: report, do not crash
         raise ProgramError(f"belief program: dependency analysis failed: {exc}") from exc
     graph = nx.DiGraph()
