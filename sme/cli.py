@@ -8,7 +8,6 @@ traceback unless ``--debug``).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import warnings
 from collections.abc import Sequence
@@ -28,14 +27,14 @@ code and are run when loaded: only analyse files you trust.
 """
 
 
-def _parse_assignment(text: str) -> tuple[str, str]:
+def parse_assignment(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
     return name.strip(), value.strip()
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -60,28 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show full tracebacks for errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    analyze = commands.add_parser(
-        "analyze", help="Berk–Nash set, equilibria and safety phase of one prior",
-        description="Compute the agent's Berk–Nash rationalizable set (the actions it can "
-        "settle on in the long run), its pure and mixed equilibria and the safety phase "
-        "(safe, misaligned, locked_in, oscillatory, indeterminate), with an explanation.",
-        epilog="example: sme analyze examples/linear_gaussian.py --set lo=1.5",
-    )
-    analyze.add_argument("scenario", help="scenario file (.py) defining `scenario`")
-    _add_value_options(analyze)
-    analyze.add_argument("--json", action="store_true", help="print one JSON object")
-    analyze.add_argument("--fail-unsafe", action="store_true",
-                         help="exit with status 1 when the phase is not safe")
-    analyze.add_argument("--verify", action="store_true",
-                         help="also analyse at doubled resolution and warn if the phase or "
-                         "set changes")
-    _add_numeric_options(analyze)
+    for module in command_modules():
+        module.add_parser(commands)
     return parser
 
 
-def _add_value_options(parser: argparse.ArgumentParser) -> None:
+def add_value_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", dest="assignments", metavar="NAME=VALUE", action="append",
-                        type=_parse_assignment, default=[],
+                        type=parse_assignment, default=[],
                         help="override a declared parameter (prior, world or reward); "
                         "repeatable")
     parser.add_argument("--prior", metavar="FILE",
@@ -89,16 +74,16 @@ def _add_value_options(parser: argparse.ArgumentParser) -> None:
                         " e.g. one written by `sme export`; --set wins over it")
 
 
-def _add_numeric_options(parser: argparse.ArgumentParser) -> None:
+def add_numeric_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto",
                         help="torch device: auto (cuda when present), cpu or cuda")
-    parser.add_argument("--points", type=_positive_int, default=None,
+    parser.add_argument("--points", type=positive_int, default=None,
                         help="Θ points per latent dimension (default 401)")
-    parser.add_argument("--mc-samples", type=_positive_int, default=None,
+    parser.add_argument("--mc-samples", type=positive_int, default=None,
                         help="Monte Carlo samples where no exact KL exists (default 2048)")
 
 
-def _settings(args: argparse.Namespace) -> Any:
+def settings_from(args: argparse.Namespace) -> Any:
     from priors.compile import Resolution
     from sme.analysis import Settings, resolve_device
 
@@ -110,7 +95,7 @@ def _settings(args: argparse.Namespace) -> Any:
     return Settings(resolution=resolution, device=resolve_device(args.device))
 
 
-def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     from sme.configfile import parameter_values, read_config
 
     values: dict[str, Any] = {}
@@ -121,41 +106,17 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return values
 
 
-def cmd_analyze(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    from sme.analysis import analyze
-    from sme.report import render_analysis
-    from sme.scenario import load_scenario
-
-    scenario = load_scenario(args.scenario)
-    overrides = _overrides(args)
-    settings = _settings(args)
-    result = analyze(scenario, overrides, settings)
-    if args.verify:
-        from dataclasses import replace
-
-        fine = analyze(scenario, overrides, replace(settings,
-                                                    resolution=settings.resolution.doubled()))
-        if fine.phase != result.phase or fine.bn_set != result.bn_set:
-            result.warnings.append(
-                f"at doubled resolution the result changes: phase {fine.phase.value}, set "
-                f"{{{', '.join(fine.bn_set)}}}; raise --points")
-    for message in result.warnings:
-        _warn(message)
-    if args.json:
-        print(json.dumps(result.to_json(), indent=2))
-    else:
-        render_analysis(result, Console())
-    if args.fail_unsafe and result.phase.value != "safe":
-        return EXIT_UNSAFE
-    return EXIT_OK
+COMMAND_NAMES = ("analyze",)
 
 
-COMMANDS = {"analyze": cmd_analyze}
+def command_modules() -> list[Any]:
+    """The modules of ``sme.commands`` in help order; each has ``add_parser`` and ``run``."""
+    import importlib
+
+    return [importlib.import_module(f"sme.commands.{name}") for name in COMMAND_NAMES]
 
 
-def _warn(message: str) -> None:
+def warn(message: str) -> None:
     first = (message.strip().splitlines() or [""])[0]
     print(f"sme: warning: {first}", file=sys.stderr)
 
@@ -173,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             if not args.debug:
                 warnings.simplefilter("ignore")  # reported through the result instead
-            return COMMANDS[args.command](args)
+            return args.run(args)
     except USER_ERRORS as exc:
         if args.debug:
             raise

@@ -1,0 +1,1 @@
+"""One module per subcommand of ``sme``: ``add_parser(subparsers)`` and ``run(args)``."""
