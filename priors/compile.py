@@ -432,11 +432,22 @@ def _discover(
     return ranges, sites
 
 
-def _evaluate(
-    programs: Programs, layout: _Layout, prior: Values, world: Values, reward: Values,
-    batch: int, resolution: Resolution, dtype: torch.dtype, device: torch.device,
-) -> ModelTensors:
-    """Compile one layout; K and U come out shaped ``layout.target(N)``."""
+@dataclass
+class _Traced:
+    """Both programs traced at the Θ points of one layout."""
+
+    points: Any  # priors.grid.Points
+    ranges: dict[str, tuple[torch.Size, list[AxisRange]]]
+    target: tuple[int, ...]
+    world_sites: dict[str, dict[str, Any]]
+    belief_sites: dict[str, dict[str, Any]]
+
+
+def _trace_models(
+    programs: Programs, layout: _Layout, prior: Values, world: Values, batch: int,
+    resolution: Resolution, dtype: torch.dtype, device: torch.device,
+) -> _Traced:
+    """Cover the prior with points, then trace the world and the belief pinned to them."""
     ranges, _ = _discover(programs, layout, prior, batch, resolution, dtype, device)
     pts = build_points(ranges, batch, resolution.points, resolution.max_points, dtype, device)
     target = layout.target(pts.log_volume.shape[1])
@@ -457,6 +468,65 @@ def _evaluate(
     pinned = {name: layout.latent(value) for name, value in pts.values.items()}
     params = {k: layout.param(v) for k, v in prior.items()}
     belief_sites = trace_program("belief", programs.belief, layout.action, data=pinned, **params)
+    return _Traced(pts, ranges, target, world_sites, belief_sites)
+
+
+@dataclass
+class ObservationModels:
+    """The observed sites' laws for a batch, as distributions (for learning dynamics).
+
+    ``world[site]`` has batch shape broadcastable to ``(A, B, 1)`` and ``belief[site]`` to
+    ``(A, B, N)``; ``points`` and ``log_weights`` are as in :class:`ModelTensors`.
+    """
+
+    world: dict[str, torch.distributions.Distribution]
+    belief: dict[str, torch.distributions.Distribution]
+    points: dict[str, torch.Tensor]
+    log_weights: torch.Tensor  # (B, N)
+
+
+def observation_models(
+    programs: Programs, prior: Values, world: Values, batch: int,
+    resolution: Resolution = Resolution(), device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float64,
+) -> ObservationModels:
+    """Trace the programs once for ``batch`` configurations (broadcasting programs only)."""
+    device = torch.device(device)
+    prior_t = _as_tensor_values(prior, batch, dtype, device)
+    world_t = _as_tensor_values(world, batch, dtype, device)
+    action = torch.arange(programs.n_actions, device=device).reshape(-1, 1, 1)
+    layout = _Batched(action, batch)
+    with _quiet_validation(), torch.no_grad():
+        traced = _trace_models(programs, layout, prior_t, world_t, batch, resolution, dtype,
+                               device)
+        log_prior = _latent_log_prob(traced.belief_sites, traced.ranges,
+                                     layout.prior_shape(traced.target))
+    for name in programs.observed:
+        shape = traced.belief_sites[name]["fn"].batch_shape
+        try:
+            ok = torch.broadcast_shapes(shape, traced.target) == traced.target
+        except RuntimeError:
+            ok = False
+        if not ok:
+            raise ProgramError(
+                f"site {name!r}: learning dynamics need programs that broadcast over a batch "
+                f"(batch shape {tuple(shape)}, expected {traced.target})")
+    return ObservationModels(
+        world={n: traced.world_sites[n]["fn"] for n in programs.observed},
+        belief={n: traced.belief_sites[n]["fn"] for n in programs.observed},
+        points=traced.points.values,
+        log_weights=_normalise(log_prior + traced.points.log_volume),
+    )
+
+
+def _evaluate(
+    programs: Programs, layout: _Layout, prior: Values, world: Values, reward: Values,
+    batch: int, resolution: Resolution, dtype: torch.dtype, device: torch.device,
+) -> ModelTensors:
+    """Compile one layout; K and U come out shaped ``layout.target(N)``."""
+    traced = _trace_models(programs, layout, prior, world, batch, resolution, dtype, device)
+    pts, ranges, target = traced.points, traced.ranges, traced.target
+    world_sites, belief_sites = traced.world_sites, traced.belief_sites
     kl = torch.zeros(target, dtype=dtype, device=device)
     methods: dict[str, str] = {}
     belief_fns = {}

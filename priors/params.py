@@ -205,5 +205,7 @@ def grid_values(param: Param, low: float, high: float, count: int, log: bool) ->
         if low <= 0 or high <= 0:
             raise ParamError(f"parameter {param._label}: a log sweep needs positive bounds")
         a, b = math.log(low), math.log(high)
-        return [math.exp(a + (b - a) * k / (count - 1)) for k in range(count)]
-    return [low + (high - low) * k / (count - 1) for k in range(count)]
+        inner = [math.exp(a + (b - a) * k / (count - 1)) for k in range(1, count - 1)]
+    else:
+        inner = [low + (high - low) * k / (count - 1) for k in range(1, count - 1)]
+    return [low, *inner, high]  # exact ends: rounding must not step outside the bounds

@@ -8,9 +8,10 @@ traceback unless ``--debug``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sme import __version__
@@ -74,11 +75,11 @@ def add_value_options(parser: argparse.ArgumentParser) -> None:
                         " e.g. one written by `sme export`; --set wins over it")
 
 
-def add_numeric_options(parser: argparse.ArgumentParser) -> None:
+def add_numeric_options(parser: argparse.ArgumentParser, default_points: int = 401) -> None:
     parser.add_argument("--device", default="auto",
                         help="torch device: auto (cuda when present), cpu or cuda")
-    parser.add_argument("--points", type=positive_int, default=None,
-                        help="Θ points per latent dimension (default 401)")
+    parser.add_argument("--points", type=positive_int, default=default_points,
+                        help=f"Θ points per latent dimension (default {default_points})")
     parser.add_argument("--mc-samples", type=positive_int, default=None,
                         help="Monte Carlo samples where no exact KL exists (default 2048)")
 
@@ -89,7 +90,7 @@ def settings_from(args: argparse.Namespace) -> Any:
 
     base = Resolution()
     resolution = Resolution(
-        points=args.points or base.points,
+        points=args.points,
         mc_samples=args.mc_samples or base.mc_samples,
     )
     return Settings(resolution=resolution, device=resolve_device(args.device))
@@ -106,7 +107,33 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     return values
 
 
-COMMAND_NAMES = ("analyze",)
+COMMAND_NAMES = ("analyze", "simulate", "phase_diagram")
+
+
+@contextlib.contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr (only on a terminal); yields ``update(done, total)``."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console(stderr=True)
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                        MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                        console=console, transient=True, disable=not console.is_terminal)
+    task = progress.add_task(description, total=None)
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    with progress:
+        yield update
 
 
 def command_modules() -> list[Any]:

@@ -33,6 +33,11 @@ class Phase(StrEnum):
         """One line telling the engineer what the phase means."""
         return _MEANING[self]
 
+    @property
+    def colour(self) -> str:
+        """The phase's colour (hex), shared by the terminal, figures and the UI."""
+        return _COLOUR[self]
+
     @classmethod
     def from_code(cls, code: int) -> Phase:
         return list(cls)[code]
@@ -41,6 +46,14 @@ class Phase(StrEnum):
     def code(self) -> int:
         return list(Phase).index(self)
 
+
+_COLOUR = {
+    Phase.SAFE: "#2e9e44",
+    Phase.MISALIGNED: "#c62828",
+    Phase.LOCKED_IN: "#ef6c00",
+    Phase.OSCILLATORY: "#f2c318",
+    Phase.INDETERMINATE: "#7b4fa8",
+}
 
 _MEANING = {
     Phase.SAFE: "certified: every long-run action is safe",

@@ -8,14 +8,13 @@ from rich.table import Table
 from rich.text import Text
 
 from sme.analysis import Analysis
+from sme.diagram import PhaseDiagram
+from sme.dynamics import Simulation
 from sme.phases import Phase
 
 PHASE_STYLE = {
-    Phase.SAFE: "bold white on green",
-    Phase.MISALIGNED: "bold white on red",
-    Phase.LOCKED_IN: "bold white on dark_orange3",
-    Phase.OSCILLATORY: "bold black on yellow",
-    Phase.INDETERMINATE: "bold white on purple",
+    phase: f"bold {'black' if phase is Phase.OSCILLATORY else 'white'} on {phase.colour}"
+    for phase in Phase
 }
 
 
@@ -73,3 +72,91 @@ def render_analysis(analysis: Analysis, console: Console) -> None:
     parts += [Text(analysis.explanation), Text(), footer]
     console.print(Panel(Group(*parts), title=f"[bold]{scenario.name}[/bold]",
                         subtitle=str(scenario.source or ""), expand=False))
+
+
+#: one letter per phase, so diagrams read without colour too
+PHASE_GLYPH = {Phase.SAFE: "S", Phase.MISALIGNED: "M", Phase.LOCKED_IN: "L",
+               Phase.OSCILLATORY: "O", Phase.INDETERMINATE: "I"}
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float]) -> str:
+    """Shares in [0, 1] as a row of block characters."""
+    return "".join(SPARK[min(len(SPARK) - 1, max(0, int(v * (len(SPARK) - 1) + 0.5)))]
+                   for v in values)
+
+
+def render_simulation(sim: Simulation, console: Console) -> None:
+    """Print long-run frequencies, settling shares and a sparkline per action."""
+    table = Table(title="learners' long-run behaviour", title_justify="left")
+    for col in ("action", "rationalizable", "long-run frequency", "settled there"):
+        table.add_column(col)
+    for name in sim.actions:
+        settled = sim.settled.get(name)
+        table.add_row(name, "yes" if name in sim.bn_set else "no",
+                      f"{sim.frequencies[name]:.4f}",
+                      "—" if settled is None else f"{settled:.1%}")
+    phase = Phase(sim.phase)
+    console.print(Text.assemble(("phase ", "bold"), phase_badge(phase), "  Berk–Nash set {",
+                                ", ".join(sim.bn_set), "}"))
+    console.print(table)
+    label = max(len(name) for name in sim.actions)
+    console.print(Text(f"share of learners playing each action, step 0 → {sim.bin_edges[-1]}",
+                       style="bold"))
+    for a, name in enumerate(sim.actions):
+        console.print(f"  {name:<{label}} {sparkline([row[a] for row in sim.trajectory])}")
+    console.print(f"{sim.in_bn_set_share:.1%} of learners play only rationalizable actions "
+                  "in the late period.")
+
+
+def render_diagram(diagram: PhaseDiagram, console: Console, max_rows: int = 40) -> None:
+    """Print the diagram as a coloured grid (sampled to fit the terminal), with axes and a
+    legend; ``◆`` marks the baseline point when it lies on the plane."""
+    width = max(10, (console.width - 14) // 2)
+    nx, ny = len(diagram.x_values), len(diagram.y_values)
+    cols = _sample(nx, width)
+    rows = _sample(ny, max_rows)
+    mark = diagram.baseline_cell()
+    mark_cell = None
+    if mark is not None:
+        mark_cell = (min(range(len(rows)), key=lambda k: abs(rows[k] - mark[0])),
+                     min(range(len(cols)), key=lambda k: abs(cols[k] - mark[1])))
+    lines = []
+    for r_pos, j in enumerate(reversed(rows)):
+        r_index = len(rows) - 1 - r_pos
+        label = ""
+        if r_pos == 0 or r_pos == len(rows) - 1 or r_pos == len(rows) // 2:
+            label = f"{diagram.y_values[j]:.3g}"
+        line = Text(f"{label:>10} │")
+        for c_index, i in enumerate(cols):
+            phase = diagram.phases[j][i]
+            glyph = "◆ " if mark_cell == (r_index, c_index) else PHASE_GLYPH[phase] + " "
+            line.append(glyph, style=f"black on {phase.colour}")
+        lines.append(line)
+    axis = Text(" " * 11 + "└" + "─" * (2 * len(cols)))
+    left, right = f"{diagram.x_values[0]:.3g}", f"{diagram.x_values[-1]:.3g}"
+    ticks = Text(" " * 12 + left + " " * max(1, 2 * len(cols) - len(left) - len(right)) + right)
+    legend = Text("  ")
+    for phase in Phase:
+        legend.append(PHASE_GLYPH[phase] + " ", style=f"black on {phase.colour}")
+        legend.append(f" {phase.value}  ")
+    title = Text.assemble(
+        (diagram.scenario.name, "bold"), f"   y: {diagram.y.name}"
+        f"{' (log)' if diagram.y.log else ''}   x: {diagram.x.name}"
+        f"{' (log)' if diagram.x.log else ''}   ({nx} × {ny} cells)")
+    console.print(title)
+    for line in lines:
+        console.print(line)
+    console.print(axis)
+    console.print(ticks)
+    console.print(Text(" " * 12 + diagram.x.name, style="bold"))
+    console.print(legend)
+    if mark_cell is not None:
+        console.print(Text("  ◆ baseline", style="dim"))
+
+
+def _sample(count: int, limit: int) -> list[int]:
+    if count <= limit:
+        return list(range(count))
+    return sorted({round(k * (count - 1) / (limit - 1)) for k in range(limit)})

@@ -1,0 +1,165 @@
+"""Phase diagrams: the phase of every cell of a grid over two parameters.
+
+Any two declared parameters (prior, world or reward) span the plane; the others keep their
+defaults or the values given.  The grid is evaluated by :func:`sme.analysis.analyze_batch` in
+chunks of configurations, so a 200 × 200 diagram is a few batched passes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from priors.params import Param, grid_values
+from sme.analysis import Settings, analyze_batch
+from sme.errors import SMEError
+from sme.phases import Phase
+from sme.scenario import Scenario
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One axis of a diagram: ``count`` values of ``name`` from ``low`` to ``high``."""
+
+    name: str
+    low: float
+    high: float
+    count: int
+    log: bool
+
+    def values(self, param: Param) -> list[float]:
+        raw = grid_values(param, self.low, self.high, self.count, self.log)
+        if param.kind == "int":
+            return [float(round(v)) for v in raw]
+        return [float(v) for v in raw]
+
+    def to_json(self, values: list[float]) -> dict[str, Any]:
+        return {"name": self.name, "values": values, "log": self.log}
+
+
+def parse_axis(text: str, scenario: Scenario) -> Axis:
+    """Parse ``NAME=LO:HI:N`` (optionally ``:log`` or ``:lin``) against the scenario.
+
+    The spacing defaults to the parameter's declared scale.  Raises :class:`SMEError` with a
+    one-line message for a malformed spec, an unknown or categorical parameter, or bounds
+    outside the declared range.
+    """
+    name, sep, spec = text.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise SMEError(f"axis {text!r}: expected NAME=LO:HI:N[:log|:lin]")
+    params = scenario.all_params
+    if name not in params:
+        raise SMEError(f"axis {text!r}: unknown parameter {name!r} "
+                       f"(known: {', '.join(params)})")
+    param = params[name]
+    if param.kind == "categorical":
+        raise SMEError(f"axis {text!r}: {name!r} is categorical; sweep a numeric parameter")
+    parts = spec.split(":")
+    if len(parts) not in (3, 4):
+        raise SMEError(f"axis {text!r}: expected NAME=LO:HI:N[:log|:lin]")
+    try:
+        low, high, count = float(parts[0]), float(parts[1]), int(parts[2])
+    except ValueError:
+        raise SMEError(f"axis {text!r}: LO and HI must be numbers and N an integer") from None
+    scale = parts[3].strip().lower() if len(parts) == 4 else ("log" if param.log else "lin")
+    if scale not in ("log", "lin"):
+        raise SMEError(f"axis {text!r}: spacing must be 'log' or 'lin', got {scale!r}")
+    if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
+        raise SMEError(f"axis {text!r}: need finite LO < HI")
+    if not 2 <= count <= 2000:
+        raise SMEError(f"axis {text!r}: N must be between 2 and 2000")
+    if scale == "log" and low <= 0:
+        raise SMEError(f"axis {text!r}: a log axis needs LO > 0")
+    for bound in (low, high):
+        try:
+            param.validate(bound)
+        except ValueError as exc:
+            raise SMEError(f"axis {text!r}: {exc}") from None
+    return Axis(name, low, high, count, scale == "log")
+
+
+@dataclass
+class PhaseDiagram:
+    """``phases[j][i]`` is the phase at ``y.values[j]``, ``x.values[i]``."""
+
+    scenario: Scenario
+    x: Axis
+    y: Axis
+    x_values: list[float]
+    y_values: list[float]
+    phases: list[list[Phase]]
+    fixed: dict[str, Any]
+    baseline: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario.name,
+            "x": self.x.to_json(self.x_values),
+            "y": self.y.to_json(self.y_values),
+            "phases": [[p.value for p in row] for row in self.phases],
+            "fixed": self.fixed,
+            "baseline": self.baseline or None,
+        }
+
+    def baseline_cell(self) -> tuple[int, int] | None:
+        """The (row, column) nearest the baseline point when it lies inside the plane."""
+        if not self.baseline:
+            return None
+        bx, by = self.baseline[self.x.name], self.baseline[self.y.name]
+
+        def nearest(values: list[float], v: float, log: bool) -> int | None:
+            lo, hi = min(values), max(values)
+            if not lo <= v <= hi:
+                return None
+            key = (lambda t: abs(math.log(t) - math.log(v))) if log and v > 0 else \
+                (lambda t: abs(t - v))
+            return min(range(len(values)), key=lambda k: key(values[k]))
+
+        i = nearest(self.x_values, bx, self.x.log)
+        j = nearest(self.y_values, by, self.y.log)
+        return None if i is None or j is None else (j, i)
+
+    def counts(self) -> dict[str, int]:
+        out = {p.value: 0 for p in Phase}
+        for row in self.phases:
+            for p in row:
+                out[p.value] += 1
+        return out
+
+
+def phase_diagram(
+    scenario: Scenario,
+    x: Axis,
+    y: Axis,
+    overrides: Mapping[str, Any] | None = None,
+    settings: Settings | None = None,
+    chunk: int = 4096,
+    progress: Progress | None = None,
+) -> PhaseDiagram:
+    """Evaluate the phase over the ``x`` × ``y`` grid (other parameters from ``overrides``
+    or their defaults)."""
+    if x.name == y.name:
+        raise SMEError(f"the two axes sweep the same parameter {x.name!r}")
+    settings = settings or Settings()
+    fixed = dict(overrides or {})
+    fixed.pop(x.name, None)
+    fixed.pop(y.name, None)
+    params = scenario.all_params
+    xs, ys = x.values(params[x.name]), y.values(params[y.name])
+    configs = [{**fixed, x.name: xv, y.name: yv} for yv in ys for xv in xs]
+    codes: list[Phase] = []
+    total = len(configs)
+    for start in range(0, total, chunk):
+        batch = analyze_batch(scenario, configs[start:start + chunk], settings)
+        codes.extend(batch.phases())
+        if progress is not None:
+            progress(min(start + chunk, total), total)
+    grid = [codes[j * len(xs):(j + 1) * len(xs)] for j in range(len(ys))]
+    base = scenario.values(overrides or {})
+    baseline = {x.name: float(base[x.name]), y.name: float(base[y.name])}
+    return PhaseDiagram(scenario, x, y, xs, ys, grid, scenario.values(fixed), baseline)
