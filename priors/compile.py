@@ -376,15 +376,25 @@ def _affine(
     fns: Mapping[str, torch.distributions.Distribution],
     seed: int,
 ) -> bool:
-    """Numerical check that the payoff is affine in the outcomes: midpoints and
-    extrapolations of seeded draws must map to midpoints and extrapolations of payoffs."""
-    with _seeded(seed + 7919, torch.device("cpu")):
-        pairs = {n: fn.sample((2,)) for n, fn in fns.items()}
+    """Numerical check that the payoff is affine in the outcomes: at a few points of every
+    configuration, midpoints and extrapolations of two outcomes (the mean, and the mean
+    plus a seeded standard-deviation-sized step) must map to the midpoints and
+    extrapolations of their payoffs."""
+    generator = torch.Generator().manual_seed(seed)
+    y1, y2 = {}, {}
+    for name, fn in fns.items():
+        try:
+            mean, spread = fn.mean, fn.stddev
+        except NotImplementedError:
+            return False
+        mean, spread = mean[..., :4], spread[..., :4]  # a few points suffice
+        step = torch.randn(mean.shape, generator=generator, dtype=mean.dtype).to(mean.device)
+        y1[name] = mean
+        y2[name] = mean + step * torch.where(torch.isfinite(spread), spread,
+                                             torch.ones_like(spread))
+    mid = {n: 0.5 * (y1[n] + y2[n]) for n in y1}
+    ext = {n: 2.0 * y1[n] - y2[n] for n in y1}
     try:
-        y1 = {n: p[0] for n, p in pairs.items()}
-        y2 = {n: p[1] for n, p in pairs.items()}
-        mid = {n: 0.5 * (y1[n] + y2[n]) for n in pairs}
-        ext = {n: 2.0 * y1[n] - y2[n] for n in pairs}
         p1, p2, pm, pe = call(y1), call(y2), call(mid), call(ext)
     except ProgramError:
         return False
@@ -466,6 +476,8 @@ def _trace_models(
             "must give the law of the observed sites directly"
         )
     pinned = {name: layout.latent(value) for name, value in pts.values.items()}
+    # pin the observed sites to the world's draws too: only their distributions are needed
+    pinned.update({name: world_sites[name]["value"] for name in programs.observed})
     params = {k: layout.param(v) for k, v in prior.items()}
     belief_sites = trace_program("belief", programs.belief, layout.action, data=pinned, **params)
     return _Traced(pts, ranges, target, world_sites, belief_sites)

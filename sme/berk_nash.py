@@ -153,10 +153,8 @@ class GammaOperator:
 
     def pure_fits(self) -> Tensor:
         """``(B, A, N)``: ``Θ(δ_a)`` for every action ``a``."""
-        if self._pure is None:
-            eye = torch.eye(self.n_actions, dtype=self.kl.dtype, device=self.kl.device)
-            sig = eye.unsqueeze(0).expand(self.kl.shape[0], -1, -1)
-            self._pure = fitted_points(self.kl, sig, self.ktol)
+        if self._pure is None:  # Θ(δ_a): the minimisers of K[:, a] alone
+            self._pure = best_fit(self.kl.transpose(1, 2), self.ktol)
         return self._pure
 
     def pair_fits(self, a: int, b: int) -> Tensor:
