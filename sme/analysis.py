@@ -8,7 +8,7 @@ phase diagrams use); :func:`analyze` evaluates one configuration and returns a f
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +33,7 @@ class Settings:
     tolerance: Tolerance = field(default_factory=Tolerance)
     device: str = "cpu"
     dtype: torch.dtype = torch.float64
-    memory_budget: int = 1 << 29
+    memory_budget: int = 1 << 29  # bytes of working memory for one batched pass
 
     def describe(self) -> dict[str, Any]:
         r, t = self.resolution, self.tolerance
@@ -153,6 +153,58 @@ def _check_observed_independent(scenario: Scenario, values: Mapping[str, Scalar]
             "sites must be independent given the action and the latents (combine them into "
             "one site with a joint distribution)"
         )
+
+
+@dataclass
+class PhaseSummary:
+    """Phases, Berk–Nash sets and pure equilibria of many configurations (no tensors kept)."""
+
+    scenario: Scenario
+    phase_codes: torch.Tensor  # (B,)
+    bn_set: torch.Tensor  # (B, A)
+    pure: torch.Tensor  # (B, A)
+
+    def phases(self) -> list[Phase]:
+        return [Phase.from_code(int(c)) for c in self.phase_codes.tolist()]
+
+
+#: bytes of working memory per configuration, per Θ point and action (K, U, masks and the
+#: envelope's intermediates, measured with float64 tensors)
+BYTES_PER_POINT_ACTION = 8 * 24
+
+
+def chunk_size(points: int, actions: int, budget: int) -> int:
+    """Configurations per pass so that one pass stays within ``budget`` bytes."""
+    return max(1, budget // max(1, points * actions * BYTES_PER_POINT_ACTION))
+
+
+def summarise_batch(
+    scenario: Scenario,
+    configs: Sequence[Mapping[str, Any]],
+    settings: Settings = Settings(),
+    progress: Callable[[int, int], None] | None = None,
+) -> PhaseSummary:
+    """Phases of any number of configurations within ``settings.memory_budget``: the batch
+    is split into passes sized from the number of Θ points, and only the per-configuration
+    results are kept."""
+    if not configs:
+        raise ValueError("summarise_batch needs at least one configuration")
+    probe = analyze_batch(scenario, configs[:1], settings)
+    _, points, actions = probe.tensors.shape
+    step = chunk_size(points, actions, settings.memory_budget)
+    codes, sets, pures = [probe.phase_codes], [probe.bn_set], [probe.pure]
+    total = len(configs)
+    done = 1
+    while done < total:
+        batch = analyze_batch(scenario, configs[done:done + step], settings)
+        codes.append(batch.phase_codes)
+        sets.append(batch.bn_set)
+        pures.append(batch.pure)
+        done = min(total, done + step)
+        if progress is not None:
+            progress(done, total)
+    return PhaseSummary(scenario, torch.cat(codes).cpu(), torch.cat(sets).cpu(),
+                        torch.cat(pures).cpu())
 
 
 def _reorder(parts: list[tuple[list[int], ModelTensors]], total: int) -> ModelTensors:

@@ -82,6 +82,9 @@ def add_numeric_options(parser: argparse.ArgumentParser, default_points: int = 4
                         help=f"Θ points per latent dimension (default {default_points})")
     parser.add_argument("--mc-samples", type=positive_int, default=None,
                         help="Monte Carlo samples where no exact KL exists (default 2048)")
+    parser.add_argument("--memory-budget", type=positive_int, default=512, metavar="MB",
+                        help="working memory for one batched pass, in MB; larger batches are "
+                        "split (default 512)")
 
 
 def settings_from(args: argparse.Namespace) -> Any:
@@ -93,7 +96,8 @@ def settings_from(args: argparse.Namespace) -> Any:
         points=args.points,
         mc_samples=args.mc_samples or base.mc_samples,
     )
-    return Settings(resolution=resolution, device=resolve_device(args.device))
+    return Settings(resolution=resolution, device=resolve_device(args.device),
+                    memory_budget=args.memory_budget * 1024 * 1024)
 
 
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:

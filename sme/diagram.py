@@ -1,8 +1,8 @@
 """Phase diagrams: the phase of every cell of a grid over two parameters.
 
 Any two declared parameters (prior, world or reward) span the plane; the others keep their
-defaults or the values given.  The grid is evaluated by :func:`sme.analysis.analyze_batch` in
-chunks of configurations, so a 200 × 200 diagram is a few batched passes.
+defaults or the values given.  The grid is evaluated by :func:`sme.analysis.summarise_batch` in
+passes sized to the memory budget, so a 200 × 200 diagram is a few batched passes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from priors.params import Param, grid_values
-from sme.analysis import Settings, analyze_batch
+from sme.analysis import Settings, summarise_batch
 from sme.errors import SMEError
 from sme.phases import Phase
 from sme.scenario import Scenario
@@ -138,7 +138,6 @@ def phase_diagram(
     y: Axis,
     overrides: Mapping[str, Any] | None = None,
     settings: Settings | None = None,
-    chunk: int = 4096,
     progress: Progress | None = None,
 ) -> PhaseDiagram:
     """Evaluate the phase over the ``x`` × ``y`` grid (other parameters from ``overrides``
@@ -152,13 +151,7 @@ def phase_diagram(
     params = scenario.all_params
     xs, ys = x.values(params[x.name]), y.values(params[y.name])
     configs = [{**fixed, x.name: xv, y.name: yv} for yv in ys for xv in xs]
-    codes: list[Phase] = []
-    total = len(configs)
-    for start in range(0, total, chunk):
-        batch = analyze_batch(scenario, configs[start:start + chunk], settings)
-        codes.extend(batch.phases())
-        if progress is not None:
-            progress(min(start + chunk, total), total)
+    codes = summarise_batch(scenario, configs, settings, progress).phases()
     grid = [codes[j * len(xs):(j + 1) * len(xs)] for j in range(len(ys))]
     base = scenario.values(overrides or {})
     baseline = {x.name: float(base[x.name]), y.name: float(base[y.name])}
