@@ -143,7 +143,7 @@ def trace_program(
 
 
 @contextlib.contextmanager
-def _quiet_validation() -> Iterator[None]:
+def quiet_validation() -> Iterator[None]:
     """Grid points sit on closed support edges; support checks are done explicitly instead."""
     with pyro.validation_enabled(False):
         yield
@@ -263,9 +263,7 @@ def site_kl(
                                belief_fn.expand(torch.Size(target)))
             method = "analytic"
         except NotImplementedError:
-            method = f"monte-carlo({resolution.mc_samples})"
-            with _seeded(seed, _device_of(world_fn)):
-                draws = world_fn.sample((resolution.mc_samples,))
+            draws, method = common_draws(world_fn, resolution.mc_samples, seed)
             lw = _log_prob(world_fn, draws)
             lq = _log_prob(belief_fn, draws)
             kl = (lw - lq).mean(0)
@@ -276,6 +274,35 @@ def site_kl(
             "invalid distribution parameters"
         )
     return kl.clamp_min(0.0), method
+
+
+def common_draws(fn: torch.distributions.Distribution, count: int, seed: int
+                 ) -> tuple[torch.Tensor, str]:
+    """``count`` draws from ``fn`` (shape ``(count, *batch, *event)``) and the method name.
+
+    Where the distribution has an inverse CDF the draws are its values at the stratified
+    quantiles ``(k + ½)/count``, in an order permuted by ``seed``: every batch element —
+    every Θ point and every configuration — sees the same quantiles (common random numbers),
+    so an estimate does not depend on what else is in the batch, and stratification keeps
+    its error small.  Otherwise the draws are seeded samples.
+    """
+    device = _device_of(fn)
+    dtype = _dtype({"fn": fn})
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(count, generator=generator)
+    probs = ((order.to(dtype) + 0.5) / count).to(device)
+    shape = (count,) + (1,) * (len(fn.batch_shape) + len(fn.event_shape))
+    if not fn.event_shape:
+        try:
+            draws = fn.icdf(probs.reshape(shape))
+            full = (count, *fn.batch_shape)
+            if bool(torch.isfinite(draws).all()):
+                return torch.broadcast_to(draws, full), f"quantiles({count})"
+        except (NotImplementedError, ValueError, RuntimeError):
+            pass
+    with _seeded(seed, device):
+        draws = fn.rsample((count,)) if fn.has_rsample else fn.sample((count,))
+    return draws, f"monte-carlo({count})"
 
 
 def _device_of(fn: torch.distributions.Distribution) -> torch.device:
@@ -299,7 +326,8 @@ def expected_payoff(
     Finite discrete sites are enumerated exactly, each on its own leading dimension.  When no
     site is discrete and the payoff is affine in the outcomes (checked numerically on seeded
     draws), the payoff of the mean is exact.  Otherwise the remaining sites share one leading
-    dimension of seeded Monte Carlo draws (common random numbers across points).
+    dimension of draws from :func:`common_draws` (the same quantiles at every point, each
+    site in its own seeded order, so independent sites are not coupled).
     """
     names = list(belief_fns)
     enumerated = {n: _enumerate(fn) for n, fn in belief_fns.items()}
@@ -325,14 +353,9 @@ def expected_payoff(
         lp = _to_lead(_log_prob(belief_fns[name], support), k, lead)
         log_w = lp if log_w is None else log_w + lp
     method = "exact"
-    if sampled:
-        method = f"monte-carlo({resolution.mc_samples})"
-        with _seeded(seed, action.device):
-            for name in sampled:
-                fn = belief_fns[name]
-                size = (resolution.mc_samples,)
-                draws = fn.rsample(size) if fn.has_rsample else fn.sample(size)
-                values[name] = _to_lead(draws, lead - 1, lead)
+    for k, name in enumerate(sampled):
+        draws, method = common_draws(belief_fns[name], resolution.mc_samples, seed + 7 * k)
+        values[name] = _to_lead(draws, lead - 1, lead)
     pay = call(values)
     if log_w is not None:
         pay = torch.where(log_w == -math.inf, torch.zeros_like(pay), pay) * log_w.exp()
@@ -387,7 +410,10 @@ def _affine(
             mean, spread = fn.mean, fn.stddev
         except NotImplementedError:
             return False
-        mean, spread = mean[..., :4], spread[..., :4]  # a few points suffice
+        if fn.batch_shape:  # a few points of the last batch dimension suffice
+            last = len(fn.batch_shape) - 1
+            keep = min(4, mean.shape[last])
+            mean, spread = mean.narrow(last, 0, keep), spread.narrow(last, 0, keep)
         step = torch.randn(mean.shape, generator=generator, dtype=mean.dtype).to(mean.device)
         y1[name] = mean
         y2[name] = mean + step * torch.where(torch.isfinite(spread), spread,
@@ -508,7 +534,7 @@ def observation_models(
     world_t = _as_tensor_values(world, batch, dtype, device)
     action = torch.arange(programs.n_actions, device=device).reshape(-1, 1, 1)
     layout = _Batched(action, batch)
-    with _quiet_validation(), torch.no_grad():
+    with quiet_validation(), torch.no_grad():
         traced = _trace_models(programs, layout, prior_t, world_t, batch, resolution, dtype,
                                device)
         log_prior = _latent_log_prob(traced.belief_sites, traced.ranges,
@@ -640,7 +666,7 @@ def compile_models(
     prior_t = _as_tensor_values(prior, batch, dtype, device)
     world_t = _as_tensor_values(world, batch, dtype, device)
     reward_t = _as_tensor_values(reward, batch, dtype, device)
-    with _quiet_validation(), torch.no_grad():
+    with quiet_validation(), torch.no_grad():
         first = _compile_chunk(programs, prior_t, world_t, reward_t, 0, 1, resolution,
                                dtype, device)
         if batch == 1:
