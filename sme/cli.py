@@ -111,7 +111,7 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     return values
 
 
-COMMAND_NAMES = ("analyze", "simulate", "phase_diagram")
+COMMAND_NAMES = ("analyze", "simulate", "phase_diagram", "bench")
 
 
 @contextlib.contextmanager

@@ -1,0 +1,153 @@
+"""``sme bench``: throughput and memory figures, each against a plain baseline in the same run.
+
+Each measurement runs in a fresh process so that its peak resident memory is its own.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import platform
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / (1024 * 1024)
+
+
+def _scenario(name: str) -> Any:
+    from sme.scenario import load_scenario
+
+    return load_scenario(EXAMPLES / f"{name}.py")
+
+
+def _settings(device: str) -> Any:
+    from sme.analysis import Settings
+
+    return Settings(device=device)
+
+
+def _analysis(device: str, batch: int, plain_configs: int) -> dict[str, Any]:
+    """Configurations per second, batched (compile + set + phase) and plain."""
+    import torch
+
+    from sme.analysis import analyze_batch
+    from sme.baseline import plain_phase
+
+    scenario = _scenario("linear_gaussian")
+    settings = _settings(device)
+    configs = [{"lo": -5.0 + 4.0 * k / batch, "m0": 3.0, "m1": float(k % 7) - 1.0}
+               for k in range(batch)]
+    analyze_batch(scenario, configs[:8], settings)  # warm-up
+    start = time.perf_counter()
+    result = analyze_batch(scenario, configs, settings)
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    batched = batch / (time.perf_counter() - start)
+    points = int(result.tensors.kl.shape[1])
+    start = time.perf_counter()
+    plain = [plain_phase(scenario, c, settings) for c in configs[:plain_configs]]
+    plain_rate = plain_configs / (time.perf_counter() - start)
+    agree = all(p == result.phase(k) for k, p in enumerate(plain))
+    return {"batched_per_s": batched, "plain_per_s": plain_rate,
+            "ratio": batched / plain_rate, "points": points, "batch": batch,
+            "plain_agrees": agree}
+
+
+def _diagram(device: str) -> dict[str, Any]:
+    from sme.diagram import Axis, phase_diagram
+
+    scenario = _scenario("linear_gaussian")
+    phase_diagram(scenario, Axis("m0", -2, 8, 4, False), Axis("m1", -2, 8, 4, False),
+                  settings=_settings(device))
+    start = time.perf_counter()
+    phase_diagram(scenario, Axis("m0", -2, 8, 200, False), Axis("m1", -2, 8, 200, False),
+                  settings=_settings(device))
+    return {"seconds": time.perf_counter() - start}
+
+
+def _simulate(device: str, learners: int, steps: int) -> dict[str, Any]:
+    from priors.compile import Resolution
+    from sme.analysis import Settings
+    from sme.dynamics import DynamicsSettings, simulate
+
+    scenario = _scenario("linear_gaussian")
+    settings = Settings(resolution=Resolution(points=201), device=device)
+    simulate(scenario, {}, settings, DynamicsSettings(learners=16, steps=8))
+    start = time.perf_counter()
+    simulate(scenario, {}, settings, DynamicsSettings(learners=learners, steps=steps))
+    rate = learners * steps / (time.perf_counter() - start)
+    return {"learner_steps_per_s": rate, "learners": learners, "steps": steps}
+
+
+def _search(device: str, trials: int) -> dict[str, Any] | None:
+    """End-to-end search throughput with the default storage, when the search is present."""
+    try:
+        from search.bench import measure  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return measure(_scenario("sycophancy" if (EXAMPLES / "sycophancy.py").exists()
+                             else "linear_gaussian"), _settings(device), trials)
+
+
+def _child(conn: Any, fn: Callable[..., dict[str, Any] | None], args: tuple[Any, ...]
+           ) -> None:
+    try:
+        result = fn(*args)
+        if result is not None:
+            result["peak_rss_mb"] = _peak_rss_mb()
+        conn.send(("ok", result))
+    except Exception as exc:  # reported by the parent as a failed measurement
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _isolated(fn: Callable[..., dict[str, Any] | None], *args: Any) -> dict[str, Any] | None:
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_child, args=(child, fn, args))
+    process.start()
+    child.close()
+    status, payload = parent.recv()
+    process.join()
+    if status != "ok":
+        raise RuntimeError(payload)
+    return payload
+
+
+def run_bench(device: str, quick: bool = False,
+              report: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Every measurement, each in its own process; ``quick`` shrinks the workloads."""
+    import torch
+
+    say = report or (lambda _msg: None)
+    say("analysis throughput")
+    analysis = _isolated(_analysis, device, 512 if quick else 4096, 1 if quick else 3)
+    say("200 × 200 phase diagram")
+    diagram = _isolated(_diagram, device)
+    say("learning dynamics")
+    sim = _isolated(_simulate, device, 200 if quick else 2000, 100 if quick else 500)
+    say("search")
+    search = _isolated(_search, device, 64 if quick else 512)
+    figures = [x for x in (analysis, diagram, sim, search) if x]
+    return {
+        "device": device,
+        "device_name": torch.cuda.get_device_name(0) if device.startswith("cuda")
+        else platform.processor() or platform.machine(),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "analysis": analysis,
+        "phase_diagram_200_s": diagram["seconds"] if diagram else None,
+        "phase_diagram": diagram,
+        "search": search,
+        "simulate": sim,
+        "peak_rss_mb": max(x["peak_rss_mb"] for x in figures),
+    }
