@@ -225,10 +225,37 @@ def _support_mask(fn: torch.distributions.Distribution, value: torch.Tensor) -> 
     return ok
 
 
+def _impossible(fn: torch.distributions.Distribution, value: torch.Tensor) -> torch.Tensor | None:
+    """Where a discrete distribution gives ``value`` probability exactly zero.
+
+    torch clamps probabilities away from 0 and 1 before taking logarithms, so
+    ``Bernoulli(0).log_prob(1)`` is about −16 rather than −∞; an outcome the model cannot
+    produce must give an infinite KL, so the zeros are found from the probabilities."""
+    D = torch.distributions
+    if isinstance(fn, D.Bernoulli):
+        return torch.where(value > 0, fn.probs == 0, fn.probs == 1)
+    if isinstance(fn, D.Binomial):
+        return ((fn.probs == 0) & (value > 0)) | ((fn.probs == 1) & (value < fn.total_count))
+    if isinstance(fn, D.Categorical) and not isinstance(fn, D.OneHotCategorical):
+        index = value.long().clamp(0, fn.probs.shape[-1] - 1).unsqueeze(-1)
+        probs = fn.probs.expand(*torch.broadcast_shapes(value.shape, fn.batch_shape),
+                                fn.probs.shape[-1])
+        index = index.expand(*probs.shape[:-1], 1)
+        return torch.gather(probs, -1, index).squeeze(-1) == 0
+    if isinstance(fn, D.Geometric):
+        return (fn.probs == 1) & (value > 0)
+    return None
+
+
 def _log_prob(fn: torch.distributions.Distribution, value: torch.Tensor) -> torch.Tensor:
-    """``fn.log_prob(value)`` with ``-inf`` outside the support (validation is off)."""
+    """``fn.log_prob(value)`` with ``-inf`` outside the support (validation is off) and
+    where a discrete probability is exactly zero."""
     lp = fn.log_prob(value)
-    return torch.where(_support_mask(fn, value), lp, torch.full_like(lp, -math.inf))
+    impossible = ~_support_mask(fn, value)
+    zero = _impossible(fn, value)
+    if zero is not None:
+        impossible = impossible | zero
+    return torch.where(impossible, torch.full_like(lp, -math.inf), lp)
 
 
 def _enumerate(fn: torch.distributions.Distribution) -> torch.Tensor | None:
