@@ -258,11 +258,22 @@ def _log_prob(fn: torch.distributions.Distribution, value: torch.Tensor) -> torc
     return torch.where(impossible, torch.full_like(lp, -math.inf), lp)
 
 
-def _enumerate(fn: torch.distributions.Distribution) -> torch.Tensor | None:
+def _align(values: torch.Tensor, fn: torch.distributions.Distribution,
+           target: tuple[int, ...]) -> torch.Tensor:
+    """Give values shaped ``(K, *fn.batch_shape, *event)`` exactly ``len(target)`` batch
+    dimensions, so that ``K`` stays a leading dimension whatever ``fn``'s batch shape."""
+    missing = len(target) - len(fn.batch_shape)
+    if missing <= 0:
+        return values
+    return values.reshape(values.shape[0], *([1] * missing), *values.shape[1:])
+
+
+def _enumerate(fn: torch.distributions.Distribution, target: tuple[int, ...]
+               ) -> torch.Tensor | None:
     if not fn.has_enumerate_support:
         return None
     try:
-        return fn.enumerate_support(expand=False)
+        return _align(fn.enumerate_support(expand=False), fn, target)
     except (NotImplementedError, RuntimeError, ValueError):
         return None
 
@@ -277,7 +288,7 @@ def site_kl(
 ) -> tuple[torch.Tensor, str]:
     """``KL(world_fn ‖ belief_fn)`` broadcast to ``target``, and the method used."""
     method = "exact"
-    values = _enumerate(world_fn) if belief_fn.has_enumerate_support else None
+    values = _enumerate(world_fn, target) if belief_fn.has_enumerate_support else None
     if values is not None:
         lw = _log_prob(world_fn, values)
         lq = _log_prob(belief_fn, values)
@@ -291,6 +302,7 @@ def site_kl(
             method = "analytic"
         except NotImplementedError:
             draws, method = common_draws(world_fn, resolution.mc_samples, seed)
+            draws = _align(draws, world_fn, target)
             lw = _log_prob(world_fn, draws)
             lq = _log_prob(belief_fn, draws)
             kl = (lw - lq).mean(0)
@@ -357,7 +369,7 @@ def expected_payoff(
     site in its own seeded order, so independent sites are not coupled).
     """
     names = list(belief_fns)
-    enumerated = {n: _enumerate(fn) for n, fn in belief_fns.items()}
+    enumerated = {n: _enumerate(fn, target) for n, fn in belief_fns.items()}
     discrete = [n for n in names if enumerated[n] is not None]
     sampled = [n for n in names if enumerated[n] is None]
     lead = len(discrete) + (1 if sampled else 0)
@@ -382,7 +394,7 @@ def expected_payoff(
     method = "exact"
     for k, name in enumerate(sampled):
         draws, method = common_draws(belief_fns[name], resolution.mc_samples, seed + 7 * k)
-        values[name] = _to_lead(draws, lead - 1, lead)
+        values[name] = _to_lead(_align(draws, belief_fns[name], target), lead - 1, lead)
     pay = call(values)
     if log_w is not None:
         pay = torch.where(log_w == -math.inf, torch.zeros_like(pay), pay) * log_w.exp()
@@ -623,6 +635,23 @@ class _NotBroadcasting(ValueError):
     pass
 
 
+def _edge_log_prob(fn: torch.distributions.Distribution, value: torch.Tensor) -> torch.Tensor:
+    """``fn.log_prob(value)``, except that at a closed edge of the support where torch's
+    density is ``−∞`` (``Uniform`` at ``high``) the density just inside the edge is used:
+    the edge points belong to the support and carry their share of prior mass."""
+    lp = fn.log_prob(value)
+    if fn.has_enumerate_support or not bool((lp == -math.inf).any()):
+        return lp
+    try:
+        centre = fn.mean
+    except NotImplementedError:
+        return lp
+    inside = value + 1e-9 * (centre - value)
+    inner = fn.log_prob(inside)
+    at_edge = (lp == -math.inf) & torch.isfinite(inner) & fn.support.check(value)
+    return torch.where(at_edge, inner, lp)
+
+
 def _latent_log_prob(
     sites: dict[str, dict[str, Any]], latents: Mapping[str, Any], shape: tuple[int, ...]
 ) -> torch.Tensor:
@@ -631,7 +660,7 @@ def _latent_log_prob(
     total: torch.Tensor | None = None
     for name in latents:
         site = sites[name]
-        lp = site["fn"].log_prob(site["value"])
+        lp = _edge_log_prob(site["fn"], site["value"])
         total = lp if total is None else total + lp
     assert total is not None
     try:
@@ -694,22 +723,28 @@ def compile_models(
     world_t = _as_tensor_values(world, batch, dtype, device)
     reward_t = _as_tensor_values(reward, batch, dtype, device)
     with quiet_validation(), torch.no_grad():
-        first = _compile_chunk(programs, prior_t, world_t, reward_t, 0, 1, resolution,
-                               dtype, device)
-        if batch == 1:
-            return first
+        first, reason = _compile_chunk(programs, prior_t, world_t, reward_t, 0, 1,
+                                       resolution, dtype, device)
         _, n, a = first.shape
-        factor = resolution.mc_samples if any(
-            m.startswith("monte") for m in first.methods.values()) else 16
+        sampled = any(m.startswith(("monte", "quantiles")) for m in first.methods.values())
+        factor = resolution.mc_samples if sampled else 16
         per_config = max(1, n * a * factor * (torch.finfo(dtype).bits // 8) * 4)
         chunk = max(1, memory_budget // per_config)
         parts = [first]
         start = 1
         while start < batch:
             stop = min(batch, start + chunk)
-            parts.append(_compile_chunk(programs, prior_t, world_t, reward_t, start, stop,
-                                        resolution, dtype, device))
+            part, why = _compile_chunk(programs, prior_t, world_t, reward_t, start, stop,
+                                       resolution, dtype, device, slow=reason is not None)
+            reason = reason or why
+            parts.append(part)
             start = stop
+    if reason is not None:
+        warnings.warn(
+            f"the programs do not broadcast over a batch ({reason}); evaluated one "
+            "configuration and action at a time (slower)",
+            SlowPathWarning, stacklevel=2,
+        )
     return _concat(parts)
 
 
@@ -719,32 +754,37 @@ def _slice(values: Mapping[str, Any], start: int, stop: int) -> dict[str, Any]:
 
 def _compile_chunk(
     programs: Programs, prior: Values, world: Values, reward: Values, start: int, stop: int,
-    resolution: Resolution, dtype: torch.dtype, device: torch.device,
-) -> ModelTensors:
+    resolution: Resolution, dtype: torch.dtype, device: torch.device, slow: bool = False,
+) -> tuple[ModelTensors, str | None]:
+    """One chunk, batched when the programs allow it; returns the tensors and, when the
+    per-configuration path was taken, why."""
     p, w, r = _slice(prior, start, stop), _slice(world, start, stop), _slice(reward, start, stop)
     size = stop - start
-    action = torch.arange(programs.n_actions, device=device).reshape(-1, 1, 1)
-    try:
-        out = _evaluate(programs, _Batched(action, size), p, w, r, size, resolution, dtype,
-                        device)
-    except GridError:
-        raise
-    except (ProgramError, _NotBroadcasting) as exc:
+    reason = "the programs did not broadcast on an earlier chunk" if slow else None
+    if not slow:
+        action = torch.arange(programs.n_actions, device=device).reshape(-1, 1, 1)
         try:
-            return _per_configuration(programs, p, w, r, size, resolution, dtype, device,
-                                      str(exc))
-        except _NotBroadcasting as inner:
-            raise ProgramError(f"a program does not produce one value per point: {inner}") \
-                from inner
-    out.kl = out.kl.permute(1, 2, 0).contiguous()
-    out.utility = out.utility.permute(1, 2, 0).contiguous()
-    out.log_weights = _normalise(out.log_weights)
-    return out
+            out = _evaluate(programs, _Batched(action, size), p, w, r, size, resolution,
+                            dtype, device)
+        except GridError:
+            raise
+        except (ProgramError, _NotBroadcasting) as exc:
+            reason = str(exc)
+        else:
+            out.kl = out.kl.permute(1, 2, 0).contiguous()
+            out.utility = out.utility.permute(1, 2, 0).contiguous()
+            out.log_weights = _normalise(out.log_weights)
+            return out, None
+    try:
+        return _per_configuration(programs, p, w, r, size, resolution, dtype, device), reason
+    except _NotBroadcasting as inner:
+        raise ProgramError(f"a program does not produce one value per point: {inner}") \
+            from inner
 
 
 def _per_configuration(
     programs: Programs, prior: Values, world: Values, reward: Values, size: int,
-    resolution: Resolution, dtype: torch.dtype, device: torch.device, reason: str,
+    resolution: Resolution, dtype: torch.dtype, device: torch.device,
 ) -> ModelTensors:
     """Evaluate configuration by configuration and action by action (the slow path)."""
     results: list[ModelTensors] = []
@@ -764,11 +804,6 @@ def _per_configuration(
             methods=first.methods,
             batched=False,
         ))
-    warnings.warn(
-        f"the programs do not broadcast over a batch ({reason}); evaluated one "
-        "configuration and action at a time (slower)",
-        SlowPathWarning, stacklevel=4,
-    )
     return _concat(results)
 
 

@@ -97,16 +97,24 @@ def _pair(gamma: GammaOperator, row: int, a: int, c: int) -> list[MixedEquilibri
         loss = torch.where(finite, (1 - p) * k0 + p * k1, torch.full_like(k0, float("inf")))
         # interval ends carry the tie slack; twice the tolerance keeps both neighbours
         members = torch.nonzero(best_fit(loss[None], 2 * ktol)[0] & finite).flatten().tolist()
-        cand = _support(gamma, row, a, c, p, members, diff, utol, mid)
+        cand = _support(gamma, row, a, p, members, diff, utol, lo, hi)
         if cand is not None:
             candidates.append(cand)
     return _merge(candidates, a, c)
 
 
-def _support(gamma: GammaOperator, row: int, a: int, c: int, p: float, members: list[int],
-             diff: torch.Tensor, utol: float, mid: torch.Tensor) -> _Candidate | None:
-    """The belief that makes ``a`` and ``c`` indifferent on ``Θ(p)``, if one exists and no
-    other action beats them under it."""
+def _support(gamma: GammaOperator, row: int, a: int, p: float, members: list[int],
+             diff: torch.Tensor, utol: float, lo: torch.Tensor, hi: torch.Tensor
+             ) -> _Candidate | None:
+    """The belief that makes the pair indifferent on ``Θ(p)``, if one exists and no other
+    action beats them under it.
+
+    Between two points on opposite sides of indifference the probability is refined only
+    when both points win an interval strictly inside ``(0, 1)``: then they are neighbours on
+    a chain of best fits and the continuous best fit passes through each near the centre of
+    its interval.  A point whose interval reaches 0 or 1 is no such neighbour, and the
+    breakpoint itself is reported."""
+    mid = (lo + hi) / 2
     values = {i: float(diff[i]) for i in members}
     zero = [i for i, d in values.items() if abs(d) <= utol]
     below = [i for i, d in values.items() if d < -utol]
@@ -121,8 +129,9 @@ def _support(gamma: GammaOperator, row: int, a: int, c: int, p: float, members: 
         lam = -values[i] / (values[j] - values[i])
         belief = ((i, 1.0 - lam), (j, lam))
         mi, mj = float(mid[i]), float(mid[j])
-        p_ref = mi + lam * (mj - mi)
-        low, high, exact = min(mi, mj), max(mi, mj), False
+        interior = all(float(lo[k]) > 0.0 and float(hi[k]) < 1.0 for k in (i, j))
+        p_ref = mi + lam * (mj - mi) if interior else p
+        low, high, exact = min(mi, mj, p), max(mi, mj, p), False
     else:
         return None
     utility = gamma.utility[row]
