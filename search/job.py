@@ -1,0 +1,138 @@
+"""A search job: the command line's choices as plain data, and everything built from them.
+
+A :class:`SearchJob` is picklable, so worker processes receive it and build their own
+scenario, space, evaluator and study (:func:`prepare`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from search.objectives import Evaluator, ObjectiveSpec, RobustRange, parse_robust
+from search.samplers import make_sampler
+from search.space import SearchSpace, build_space
+from search.storage import StorageSpec, resolve_storage
+from search.study import fail_stale_trials, open_study
+from sme import __version__
+from sme.analysis import Settings, resolve_device
+from sme.errors import SMEError
+from sme.scenario import Scenario, load_scenario
+
+#: version of the setup record stored with each study
+SETUP_VERSION = 1
+#: the margin directions do not depend on --seed, so margins stay comparable across runs
+DIRECTION_SEED = 0
+
+
+@dataclass
+class SearchJob:
+    """Everything ``sme search`` was asked to do (see ``sme search --help``)."""
+
+    scenario: str
+    trials: int = 100
+    batch: int = 8
+    sampler: str = "tpe"
+    seed: int | None = None
+    study: str | None = None
+    storage: str | None = None
+    objective: ObjectiveSpec = field(default_factory=ObjectiveSpec)
+    assignments: list[tuple[str, str]] = field(default_factory=list)
+    ranges: list[tuple[str, str]] = field(default_factory=list)
+    robust: list[str] = field(default_factory=list)
+    points: int = 401
+    mc_samples: int | None = None
+    device: str = "auto"
+    memory_budget: int = 512 * 1024 * 1024
+    threads: int | None = None
+
+    def settings(self) -> Settings:
+        from priors.compile import Resolution
+
+        base = Resolution()
+        return Settings(resolution=Resolution(points=self.points,
+                                              mc_samples=self.mc_samples or base.mc_samples),
+                        device=resolve_device(self.device), memory_budget=self.memory_budget)
+
+
+@dataclass
+class Prepared:
+    """A job made ready to run: the scenario loaded, the study opened."""
+
+    job: SearchJob
+    scenario: Scenario
+    space: SearchSpace
+    evaluator: Evaluator
+    storage: StorageSpec
+    study: Any
+    study_name: str
+    setup: dict[str, Any]
+    warnings: list[str]
+
+
+def make_setup(scenario: Scenario, context: dict[str, Any], robust: list[RobustRange],
+               objective: ObjectiveSpec, settings: Settings, space: SearchSpace
+               ) -> dict[str, Any]:
+    """The record stored with a study: what its trials' values depend on."""
+    _, world, reward = scenario.split(scenario.values(context))
+    return {
+        "version": SETUP_VERSION,
+        "tool_version": __version__,
+        "scenario_name": scenario.name,
+        "scenario": {"name": scenario.name,
+                     "path": str(scenario.source) if scenario.source else None,
+                     "sha256": scenario.source_sha256()},
+        "context": {"world": world, "reward": reward},
+        "robust": [r.to_json() for r in robust],
+        "objective": objective.to_json(),
+        "resolution": {"points": settings.resolution.points,
+                       "mc_samples": settings.resolution.mc_samples},
+        "baseline": dict(space.baseline),
+        "safe_actions": [a.name for a in scenario.actions if a.safe],
+    }
+
+
+def prepare(job: SearchJob, worker: int = 0, clean_stale: bool = True) -> Prepared:
+    """Load the scenario, build the space and evaluator, open (or create) the study.
+
+    ``worker`` offsets the sampler seed so that parallel workers do not repeat each other
+    (except QMC, whose workers share one sequence).
+    """
+    if job.trials < 1:
+        raise SMEError("--trials must be at least 1")
+    scenario = load_scenario(job.scenario)
+    overrides: dict[str, Any] = {}
+    for name, value in job.assignments:
+        if name in overrides:
+            raise SMEError(f"--set {name}: given twice")
+        overrides[name] = value
+    scenario.values(overrides)  # validates names and values
+    fixed = {k: v for k, v in overrides.items() if scenario.group_of(k) == "prior"}
+    context = {k: v for k, v in overrides.items() if scenario.group_of(k) != "prior"}
+    context = {k: v for k, v in scenario.values(context).items()
+               if scenario.group_of(k) != "prior"}
+    robust = [parse_robust(text, scenario) for text in job.robust]
+    names = [r.name for r in robust]
+    if len(set(names)) != len(names):
+        raise SMEError("--robust: each parameter may be given once")
+    space, warnings = build_space(scenario, job.ranges, fixed)
+    settings = job.settings()
+    evaluator = Evaluator(scenario, space, context, robust, job.objective, settings,
+                          seed=DIRECTION_SEED)
+    setup = make_setup(scenario, context, robust, job.objective, settings, space)
+    storage = resolve_storage(job.storage, scenario.name)
+    study_name = job.study or scenario.name
+    seed = job.seed
+    if seed is not None and job.sampler != "qmc":
+        seed += worker
+    sampler = make_sampler(job.sampler, seed)
+    study, more = open_study(storage.open(), study_name, setup, job.objective, sampler,
+                             storage.label)
+    warnings += more
+    if clean_stale:
+        stale = fail_stale_trials(study)
+        if stale:
+            warnings.append(f"{stale} trial(s) left running by a stopped search were marked "
+                            "failed and will be redone")
+    return Prepared(job, scenario, space, evaluator, storage, study, study_name, setup,
+                    warnings)

@@ -1,0 +1,335 @@
+"""Studies and the ask/tell loop (Optuna's ask-and-tell interface,
+https://optuna.readthedocs.io/en/stable/tutorial/20_recipes/009_ask_and_tell.html).
+
+The loop asks ``B`` trials, lets each suggest its prior, evaluates the whole batch in one
+batched pass and tells the ``B`` results.  It knows nothing about where the study is stored.
+
+Every told trial carries user attributes ``prior`` (the full prior), ``phase``, ``bn_set``,
+``equilibria`` (``pure`` and ``mixed``), ``objectives``, ``feasible`` and, with
+``--robust``, ``robust`` (phase and set per context); its constraint ``unsafe`` is the
+violation of :mod:`search.objectives`.  A configuration the engine cannot analyse becomes a
+FAILED trial with the message in ``error``.  Trials stopped by Ctrl-C are told FAILED
+without ``error``; RUNNING trials of processes that died on this machine are failed when the
+next search starts, so an interrupted search can simply be run again.
+
+``--trials N`` is the number of trials the study should hold: a search stops when COMPLETE
+trials, trials that failed with ``error`` and RUNNING trials of live processes reach ``N``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import signal
+import socket
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from search.objectives import Evaluator, ObjectiveSpec, Outcome
+from search.space import SearchSpace
+from sme.errors import SMEError
+
+#: study user attribute holding the setup every trial of the study was computed with
+SETUP_KEY = "sme_setup"
+#: setup fields that must match for a study to be resumed
+SETUP_FIELDS = ("scenario_name", "context", "robust", "objective", "resolution")
+
+
+def worker_tag() -> dict[str, Any]:
+    """Identifies the process that runs a trial (stored as the ``worker`` user attribute)."""
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _running_alive(trial: Any, host: str) -> bool:
+    """Whether a RUNNING ``trial`` is still being worked on: its process runs on another
+    machine or is alive on this one.  A trial without a ``worker`` tag (killed between its
+    creation and its tagging) counts as abandoned."""
+    tag = trial.user_attrs.get("worker")
+    if not isinstance(tag, Mapping):
+        return False
+    if tag.get("host") != host:
+        return True
+    pid = tag.get("pid")
+    return isinstance(pid, int) and _pid_alive(pid)
+
+
+def fail_stale_trials(study: Any) -> int:
+    """Tell FAILED every RUNNING trial whose process on this machine has exited; returns
+    how many."""
+    from optuna.trial import TrialState
+
+    host = socket.gethostname()
+    stale = 0
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        tag = trial.user_attrs.get("worker")
+        if isinstance(tag, Mapping) and tag.get("host") == host and not _running_alive(
+                trial, host):
+            study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
+            stale += 1
+    return stale
+
+
+@dataclass
+class Progress:
+    """Counts of a study, for progress reports and summaries."""
+
+    counted: int = 0
+    complete: int = 0
+    feasible: int = 0
+    failed: int = 0
+    running: int = 0
+    best_trial: int | None = None
+    best_score: float | None = None
+
+
+def study_progress(study: Any, objective: ObjectiveSpec) -> Progress:
+    """Counts of ``study``: trials towards ``--trials``, feasible ones, and the best feasible
+    trial by the weighted score."""
+    from optuna.trial import TrialState
+
+    host = socket.gethostname()
+    out = Progress()
+    for trial in study.get_trials(deepcopy=False):
+        if trial.state == TrialState.COMPLETE:
+            out.complete += 1
+            out.counted += 1
+            if trial.user_attrs.get("feasible"):
+                out.feasible += 1
+                score = (trial.user_attrs.get("objectives") or {}).get("score")
+                if isinstance(score, int | float) and (
+                        out.best_score is None or score < out.best_score):
+                    out.best_score, out.best_trial = float(score), trial.number
+        elif trial.state == TrialState.FAIL:
+            if "error" in trial.user_attrs:
+                out.failed += 1
+                out.counted += 1
+        elif trial.state == TrialState.RUNNING and _running_alive(trial, host):
+            out.running += 1
+            out.counted += 1
+    return out
+
+
+# --------------------------------------------------------------------------- opening
+
+
+def open_study(storage: Any, name: str, setup: Mapping[str, Any], objective: ObjectiveSpec,
+               sampler: Any, storage_label: str) -> tuple[Any, list[str]]:
+    """Load the study ``name`` (checking it was run with the same setup) or create it.
+
+    Returns the study and warnings (a changed scenario file).
+
+    Raises:
+        SMEError: the study exists with a different setup, or was not made by ``sme search``.
+    """
+    import optuna
+    from optuna.exceptions import DuplicatedStudyError
+
+    try:
+        study = optuna.load_study(study_name=name, storage=storage, sampler=sampler)
+    except KeyError:
+        try:
+            study = optuna.create_study(study_name=name, storage=storage, sampler=sampler,
+                                        directions=objective.directions)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                study.set_metric_names(objective.names)
+            study.set_user_attr(SETUP_KEY, dict(setup))
+        except DuplicatedStudyError:
+            study = optuna.load_study(study_name=name, storage=storage, sampler=sampler)
+    recorded = _wait_for_setup(study)
+    if recorded is None:
+        raise SMEError(f"study {name!r} in {storage_label} was not created by `sme search`; "
+                       "choose another name with --study")
+    return study, compare_setup(recorded, setup, name)
+
+
+def _wait_for_setup(study: Any, timeout: float = 5.0) -> Mapping[str, Any] | None:
+    """The study's recorded setup; waits briefly when another process is creating it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        recorded = study.user_attrs.get(SETUP_KEY)
+        if recorded is not None or time.monotonic() > deadline:
+            return recorded
+        time.sleep(0.1)
+
+
+def compare_setup(recorded: Mapping[str, Any], setup: Mapping[str, Any], name: str
+                  ) -> list[str]:
+    """Check that ``setup`` matches the study's recorded one; returns warnings."""
+    for key in SETUP_FIELDS:
+        old, new = recorded.get(key), setup.get(key)
+        if key == "objective" and isinstance(old, Mapping) and isinstance(new, Mapping) \
+                and new.get("mode") != "scalar":
+            old = {k: v for k, v in old.items() if k != "weights"}
+            new = {k: v for k, v in new.items() if k != "weights"}
+        if old != new:
+            raise SMEError(
+                f"study {name!r} was run with a different {key.replace('_', ' ')} "
+                f"({_diff(old, new)}); rerun with the original options or start a new study "
+                "with --study NAME")
+    notes = []
+    old_sha = (recorded.get("scenario") or {}).get("sha256")
+    new_sha = (setup.get("scenario") or {}).get("sha256")
+    if old_sha and new_sha and old_sha != new_sha:
+        notes.append(f"the scenario file changed since study {name!r} began; earlier trials "
+                     "were computed with the old file")
+    return notes
+
+
+def _diff(old: Any, new: Any) -> str:
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        for key in sorted(set(old) | set(new), key=str):
+            if old.get(key) != new.get(key):
+                return f"{key}: {_diff(old.get(key), new.get(key))}"
+    return f"{old!r} then, {new!r} now"
+
+
+# --------------------------------------------------------------------------- the loop
+
+
+class StopFlag:
+    """Ctrl-C handling for the loop: the first SIGINT asks the loop to stop after the
+    current batch (``requested``); a second one raises ``KeyboardInterrupt`` at once.
+    Installed only in the main thread; ``notice`` is called on the first press; ``event``
+    (set by a parent process) requests a stop too."""
+
+    def __init__(self, notice: Callable[[], None] | None = None, event: Any = None) -> None:
+        self._requested = False
+        self._notice = notice
+        self._event = event  # a multiprocessing.Event another process may set
+        self._previous: Any = None
+
+    @property
+    def requested(self) -> bool:
+        return self._requested or (self._event is not None and self._event.is_set())
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self._requested:
+            raise KeyboardInterrupt
+        self._requested = True
+        if self._notice is not None:
+            self._notice()
+
+    def __enter__(self) -> StopFlag:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+
+@dataclass
+class LoopStats:
+    """What one loop did."""
+
+    told: int = 0
+    feasible: int = 0
+    failed: int = 0
+    stopped: bool = False
+
+
+def record(study: Any, trial: Any, outcome: Outcome, objective: ObjectiveSpec) -> None:
+    """Store ``outcome`` on ``trial`` (user attributes, constraint) and tell it."""
+    from optuna.trial import TrialState
+
+    trial.set_user_attr("prior", outcome.prior)
+    if outcome.error is not None:
+        trial.set_user_attr("error", outcome.error)
+        study.tell(trial, state=TrialState.FAIL)
+        return
+    trial.set_user_attr("phase", outcome.phase)
+    trial.set_user_attr("bn_set", outcome.bn_set)
+    trial.set_user_attr("equilibria", {"pure": outcome.pure_equilibria,
+                                       "mixed": outcome.mixed_equilibria})
+    objectives: dict[str, float | None] = {
+        k: v if v is not None and math.isfinite(v) else None
+        for k, v in outcome.objectives(objective).items()}
+    objectives["violation"] = outcome.violation
+    trial.set_user_attr("objectives", objectives)
+    trial.set_user_attr("feasible", outcome.feasible)
+    if outcome.robust:
+        trial.set_user_attr("robust", outcome.robust)
+    trial.set_constraint("unsafe", outcome.violation)
+    study.tell(trial, objective.values(outcome))
+
+
+def run_trials(study: Any, space: SearchSpace, evaluator: Evaluator, objective: ObjectiveSpec,
+               *, target: int, batch: int, quota: int | None = None,
+               stop: StopFlag | None = None,
+               on_batch: Callable[[LoopStats], None] | None = None) -> LoopStats:
+    """Ask, evaluate and tell in batches of ``batch`` until the study holds ``target``
+    trials (see the module docstring), this loop has told ``quota`` trials, or ``stop`` is
+    requested.  On ``KeyboardInterrupt`` the asked but untold trials are told FAILED and the
+    interrupt propagates."""
+    from optuna.trial import TrialState
+
+    stats = LoopStats()
+    tag = worker_tag()
+    while True:
+        if stop is not None and stop.requested:
+            stats.stopped = True
+            break
+        size = batch if quota is None else min(batch, quota - stats.told)
+        size = min(size, target - study_progress(study, objective).counted)
+        if size <= 0:
+            break
+        asked: list[Any] = []
+        told = 0
+        try:
+            priors = []
+            for _ in range(size):
+                trial = study.ask()
+                asked.append(trial)
+                trial.set_user_attr("worker", tag)
+                priors.append(space.suggest(trial))
+            outcomes = evaluator.evaluate(priors)
+            for trial, outcome in zip(asked, outcomes, strict=True):
+                record(study, trial, outcome, objective)
+                told += 1
+                stats.told += 1
+                stats.feasible += int(outcome.feasible)
+                stats.failed += int(outcome.error is not None)
+        except BaseException:
+            for trial in asked[told:]:
+                with contextlib.suppress(Exception):
+                    study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+            raise
+        if on_batch is not None:
+            on_batch(stats)
+    return stats
+
+
+@contextlib.contextmanager
+def quiet_optuna() -> Iterator[None]:
+    """Silence Optuna's per-trial log lines (warnings still show)."""
+    import optuna
+
+    previous = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(previous)
+
+
+def split_quota(total: int, workers: int) -> list[int]:
+    """``total`` trials shared as evenly as possible among ``workers``."""
+    return [total // workers + (1 if k < total % workers else 0) for k in range(workers)]

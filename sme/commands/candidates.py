@@ -1,0 +1,96 @@
+"""``sme candidates``: the trials of a prior search, safe ones first, best first."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from sme.cli import EXIT_OK, positive_int
+
+
+def add_parser(commands: Any) -> None:
+    """Register the subcommand."""
+    parser = commands.add_parser(
+        "candidates", help="list a search's priors, safe ones first, best first",
+        description="List the completed trials of a study made by `sme search`: safe "
+        "(feasible) priors first, ranked by Pareto front and then by the weighted score; "
+        "unsafe ones after, least violating first.",
+        epilog="example: sme candidates examples/sycophancy.py --limit 10",
+    )
+    add_study_options(parser)
+    parser.add_argument("--limit", type=positive_int, default=None, metavar="N",
+                        help="show at most N (default 20 in the table, all with --json)")
+    parser.add_argument("--safe-only", action="store_true", help="leave out unsafe priors")
+    parser.add_argument("--json", action="store_true",
+                        help="print a list of objects: trial, phase, bn_set, params, "
+                        "objectives")
+    parser.set_defaults(run=run)
+
+
+def add_study_options(parser: argparse.ArgumentParser) -> None:
+    """The options that name an existing study (shared with ``sme export``)."""
+    parser.add_argument("scenario", nargs="?", default=None,
+                        help="scenario file (.py; it is run): its name is the default study "
+                        "name and <name>.sme-journal the default storage")
+    parser.add_argument("--study", metavar="NAME", help="study name")
+    parser.add_argument("--storage", metavar="FILE|URL",
+                        help="journal file or Optuna storage URL (default: the scenario's "
+                        "journal file, or the *.sme-journal file here that holds the study)")
+
+
+def render_candidates(ranked: list[Any], console: Any) -> None:
+    """A table of candidates."""
+    from rich.table import Table
+
+    from sme.phases import Phase
+
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("trial", "phase", "Berk–Nash set", "prior", "fidelity", "distance",
+                   "margin", "score"):
+        table.add_column(column, justify="right" if column in (
+            "trial", "fidelity", "distance", "margin", "score") else "left")
+    for c in ranked:
+        colour = Phase(c.phase).colour if c.phase in Phase._value2member_map_ else "white"
+        label = c.phase if c.feasible or c.phase != "safe" else "safe*"
+        prior = ", ".join(f"{k}={_fmt(v)}" for k, v in c.params.items())
+        table.add_row(str(c.trial), f"[{colour}]{label}[/]", "{" + ", ".join(c.bn_set) + "}",
+                      prior, *(_fmt(c.objectives.get(k)) for k in (
+                          "fidelity", "distance", "margin", "score")))
+    console.print(table)
+    if any(c.phase == "safe" and not c.feasible for c in ranked):
+        console.print("safe*: safe here but not across every --robust context")
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the ranked candidates."""
+    from rich.console import Console
+
+    from search.results import candidates, open_study
+    from search.study import quiet_optuna
+
+    with quiet_optuna():
+        study, spec = open_study(args.scenario, args.study, args.storage)
+        ranked = candidates(study)
+    if args.safe_only:
+        ranked = [c for c in ranked if c.feasible]
+    if args.json:
+        if args.limit:
+            ranked = ranked[:args.limit]
+        print(json.dumps([c.to_json() for c in ranked], indent=2))
+        return EXIT_OK
+    console = Console()
+    safe = sum(1 for c in ranked if c.feasible)
+    console.print(f"study [bold]{study.study_name}[/] in {spec.label}: {len(ranked)} "
+                  f"{'safe ' if args.safe_only else ''}trials, {safe} safe")
+    if ranked:
+        render_candidates(ranked[:args.limit or 20], console)
+    return EXIT_OK
