@@ -111,7 +111,8 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     return values
 
 
-COMMAND_NAMES = ("analyze", "simulate", "phase_diagram", "bench")
+COMMAND_NAMES = ("analyze", "simulate", "phase_diagram", "search", "candidates", "export", "check",
+                 "schema", "bench", "tui")
 
 
 @contextlib.contextmanager

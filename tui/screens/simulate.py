@@ -1,0 +1,130 @@
+"""The simulate screen: many Bayesian learners acting on the current prior, and where they
+end up (long-run action frequencies, settling, shares over time)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, ProgressBar
+
+from sme.dynamics import DynamicsSettings, Simulation
+from sme.phases import Phase
+from tui import engine
+from tui.widgets.phase_badge import PhaseBadge
+from tui.widgets.screen_tabs import ScreenTabs
+from tui.widgets.status_bar import StatusBar
+from tui.widgets.trajectory import TrajectoryView
+
+if TYPE_CHECKING:
+    from tui.app import SMEApp
+    from tui.workbench import Workbench
+
+#: form defaults (smaller than the command line's, so a run takes a moment)
+DEFAULTS = {"learners": "200", "steps": "500", "epsilon": "0", "seed": "0"}
+#: Θ points per latent dimension at most (the default of ``sme simulate``)
+MAX_POINTS = 201
+
+
+class SimulateScreen(Screen[None]):
+    """Simulate learners on the current prior."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+r", "run", "Run")]
+
+    def __init__(self) -> None:
+        super().__init__(name="simulate")
+
+    @property
+    def sme(self) -> SMEApp:
+        return cast("SMEApp", self.app)
+
+    @property
+    def bench(self) -> Workbench:
+        bench = self.sme.workbench
+        assert bench is not None
+        return bench
+
+    def compose(self) -> ComposeResult:
+        yield ScreenTabs("simulate", self.bench.label)
+        with Horizontal(classes="form"):
+            for name, value in DEFAULTS.items():
+                yield Label(f"{name} ", classes="form-label")
+                yield Input(value, compact=True, id=name, classes="count")
+                yield Label(" ", classes="form-label")
+            yield Button("Run", id="run", compact=True, variant="primary")
+        yield ProgressBar(id="progress", show_eta=False)
+        with VerticalScroll(id="simulation"):
+            yield PhaseBadge(id="sim-badge")
+            yield TrajectoryView("run a simulation of the current prior (ctrl+r)",
+                                 id="trajectory")
+        yield StatusBar(self.bench.scenario.name, id="status")
+        yield Footer(compact=True)
+
+    def _settings(self) -> DynamicsSettings:
+        fields = {k: self.query_one(f"#{k}", Input).value.strip() for k in DEFAULTS}
+        try:
+            learners, steps, seed = (int(fields[k]) for k in ("learners", "steps", "seed"))
+            epsilon = float(fields["epsilon"])
+        except ValueError:
+            raise ValueError("learners, steps and seed must be whole numbers and epsilon a "
+                             "number") from None
+        if learners < 1 or steps < 1:
+            raise ValueError("learners and steps must be at least 1")
+        if not 0.0 <= epsilon <= 1.0:
+            raise ValueError("epsilon must be a probability in [0, 1]")
+        return DynamicsSettings(learners=learners, steps=steps, epsilon=epsilon, seed=seed)
+
+    @on(Button.Pressed, "#run")
+    @on(Input.Submitted)
+    def _run_pressed(self) -> None:
+        self.action_run()
+
+    def action_run(self) -> None:
+        """Simulate the current prior in a worker."""
+        try:
+            dyn = self._settings()
+        except ValueError as exc:
+            self.query_one(StatusBar).set_message(str(exc), error=True)
+            self.notify(str(exc), title="simulate", severity="error")
+            return
+        self.query_one(ProgressBar).update(total=dyn.steps, progress=0)
+        self.query_one(StatusBar).set_message(
+            f"simulating {dyn.learners} learners × {dyn.steps} steps…")
+        self.query_one("#run", Button).disabled = True
+        self._simulate(dyn, dict(self.bench.values))
+
+    @work(thread=True, exclusive=True, group="simulate", exit_on_error=False)
+    def _simulate(self, dyn: DynamicsSettings, values: dict[str, object]) -> None:
+        bench = self.bench
+
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self.query_one(ProgressBar).update, progress=done,
+                                      total=total)
+
+        resolution = bench.settings.resolution
+        settings = replace(bench.settings, resolution=replace(
+            resolution, points=min(resolution.points, MAX_POINTS)))
+        try:
+            timed = engine.simulation(bench.scenario, values, settings, dyn, progress)
+        except Exception as exc:
+            self.app.call_from_thread(self._failed, engine.error_text(exc))
+            return
+        self.app.call_from_thread(self._show, timed.value, timed.seconds)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#run", Button).disabled = False
+        self.query_one(StatusBar).set_message(f"simulation failed: {message}", error=True)
+        self.notify(message, title="simulation failed", severity="error")
+
+    def _show(self, sim: Simulation, seconds: float) -> None:
+        self.query_one("#run", Button).disabled = False
+        self.query_one("#sim-badge", PhaseBadge).show_phase(Phase(sim.phase))
+        self.query_one(TrajectoryView).show_simulation(sim, self.bench.scenario)
+        freqs = ", ".join(f"{a} {f:.3f}" for a, f in sim.frequencies.items())
+        self.query_one(StatusBar).set_message(f"long-run frequencies: {freqs}",
+                                              self.sme.timing_text(seconds))

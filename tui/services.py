@@ -1,0 +1,224 @@
+"""Adapters between the screens and the search and export packages.
+
+The screens call only the functions here, so a change in how searches run or files are
+written touches this module alone.  Searches run through :mod:`search.job` and
+:mod:`search.study` (the same ask/tell loop as ``sme search``), candidates are ranked by
+:mod:`search.results` (as ``sme candidates`` ranks them), and files are written and read by
+:mod:`sme.export` (the format of ``sme export`` and ``sme check``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from priors.params import Scalar
+from search import results, samplers
+from sme.analysis import Analysis
+from sme.errors import SMEError
+from sme.export import ExportedPrior
+from sme.scenario import Scenario
+from tui.engine import ENGINE_LOCK
+
+#: samplers offered in the search form
+SAMPLERS: tuple[str, ...] = samplers.SAMPLERS
+#: export formats (file suffixes)
+FORMATS: tuple[str, ...] = ("toml", "json", "yaml")
+#: objectives shown for a candidate, in column order
+OBJECTIVES: tuple[str, ...] = ("fidelity", "distance", "margin", "score")
+
+Candidate = results.Candidate
+
+
+# --------------------------------------------------------------------------- search
+
+
+@dataclass
+class SearchRequest:
+    """What the search form asks for."""
+
+    scenario: Path
+    context: dict[str, Scalar]
+    trials: int = 100
+    batch: int = 8
+    sampler: str = "tpe"
+    seed: int | None = 0
+    storage: str | None = None
+    study: str | None = None
+    points: int = 401
+    device: str = "cpu"
+
+
+@dataclass
+class SearchProgress:
+    """Where a running search stands."""
+
+    done: int
+    total: int
+    feasible: int
+    elapsed: float
+    study: str
+    storage: str
+    handle: Any = None  # the optuna study
+    candidates: list[Candidate] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        """Trials per second so far."""
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+
+class _StopRequest:
+    """The loop's stop flag (``requested``), raised by the UI."""
+
+    def __init__(self, should_stop: Callable[[], bool]) -> None:
+        self._should_stop = should_stop
+
+    @property
+    def requested(self) -> bool:
+        return self._should_stop()
+
+
+class _LockedEvaluator:
+    """Evaluates a batch while holding the engine lock (see :mod:`tui.engine`)."""
+
+    def __init__(self, evaluator: Any) -> None:
+        self._evaluator = evaluator
+
+    def evaluate(self, priors: Sequence[Mapping[str, Scalar]]) -> list[Any]:
+        with ENGINE_LOCK:
+            return self._evaluator.evaluate(priors)
+
+
+def _job(request: SearchRequest) -> Any:
+    from search.job import SearchJob
+
+    if request.trials < 1 or request.batch < 1:
+        raise SMEError("trials and batch must be at least 1")
+    if request.sampler not in SAMPLERS:
+        raise SMEError(f"unknown sampler {request.sampler!r} (choose from "
+                       f"{', '.join(SAMPLERS)})")
+    return SearchJob(
+        scenario=str(request.scenario), trials=request.trials, batch=request.batch,
+        sampler=request.sampler, seed=request.seed, study=request.study or None,
+        storage=request.storage or None,
+        assignments=[(k, str(v)) for k, v in request.context.items()],
+        points=request.points, device=request.device,
+    )
+
+
+def run_search(request: SearchRequest, report: Callable[[SearchProgress], None],
+               should_stop: Callable[[], bool]) -> SearchProgress:
+    """Run ``request.trials`` more trials of the study, calling ``report`` after every
+    batch; stops after the current batch once ``should_stop()`` is true."""
+    from search.job import prepare
+    from search.study import quiet_optuna, run_trials, study_progress
+
+    job = _job(request)
+    with quiet_optuna():
+        with ENGINE_LOCK:
+            prepared = prepare(job)
+        objective = job.objective
+        start_count = study_progress(prepared.study, objective).counted
+        started = time.perf_counter()
+
+        def progress() -> SearchProgress:
+            counts = study_progress(prepared.study, objective)
+            return SearchProgress(
+                done=min(request.trials, counts.counted - start_count), total=request.trials,
+                feasible=counts.feasible, elapsed=time.perf_counter() - started,
+                study=prepared.study_name, storage=prepared.storage.label,
+                handle=prepared.study, candidates=results.candidates(prepared.study))
+
+        report(progress())
+        run_trials(prepared.study, prepared.space, _LockedEvaluator(prepared.evaluator),
+                   objective, target=start_count + request.trials, batch=request.batch,
+                   quota=request.trials, stop=_StopRequest(should_stop),  # type: ignore[arg-type]
+                   on_batch=lambda _stats: report(progress()))
+        return progress()
+
+
+def open_study(storage: str, study: str) -> tuple[Any, str, list[Candidate]]:
+    """An existing study (``storage``: a journal file or a URL), its storage label and its
+    candidates, best first."""
+    from search.study import quiet_optuna
+
+    if not storage:
+        raise SMEError("give the storage (journal file or URL) of the study")
+    with quiet_optuna():
+        handle, spec = results.open_study(None, study or None, storage)
+        return handle, spec.label, results.candidates(handle)
+
+
+def default_storage(scenario: Scenario) -> str:
+    """The journal file ``sme search`` uses by default, relative to the working directory."""
+    from search.storage import default_journal
+
+    return default_journal(scenario.name, Path(".")).as_posix()
+
+
+# --------------------------------------------------------------------------- export
+
+
+def current_document(analysis: Analysis) -> ExportedPrior:
+    """The exported-prior document of an analysed configuration (no search objectives)."""
+    from sme.export import document_from_analysis
+
+    return document_from_analysis(analysis)
+
+
+def candidate_document(study: Any, trial: int, storage_label: str) -> ExportedPrior:
+    """The exported-prior document of a trial of ``study`` (with its objectives)."""
+    from search.results import export_document
+
+    return export_document(study, trial, storage_label)
+
+
+def export_format(path: Path) -> str:
+    """``toml``, ``json`` or ``yaml`` from ``path``'s suffix (one-line error otherwise)."""
+    from sme.configfile import config_format
+
+    return config_format(path)
+
+
+def with_format(path: str, fmt: str) -> str:
+    """``path`` with its suffix replaced by the one of ``fmt``."""
+    stem = Path(path)
+    if stem.suffix.lower() in (".toml", ".json", ".yaml", ".yml"):
+        stem = stem.with_suffix("")
+    return f"{stem}.{fmt}"
+
+
+def write_document(document: ExportedPrior, path: Path, overwrite: bool = False) -> Path:
+    """Write ``document`` atomically in the format ``path``'s suffix names; refuses to
+    replace an existing file unless ``overwrite``."""
+    from sme.export import write_export
+
+    write_export(document, path, force=overwrite)
+    return path
+
+
+def read_prior(path: Path, scenario: Scenario) -> tuple[dict[str, Scalar], list[str]]:
+    """Parameter values from an exported prior (validated strictly) or from any
+    configuration file ``sme analyze --prior`` reads, checked against ``scenario``;
+    returns them and warnings (another scenario, a changed scenario file)."""
+    from sme.configfile import parameter_values, read_config
+    from sme.export import validate
+
+    data = read_config(path)
+    warnings: list[str] = []
+    if "schema_version" in data:
+        document = validate(data, str(path))
+        params = document.parameters
+        values = {**params.prior, **params.world, **params.reward}
+        ref = document.scenario
+        if ref.name != scenario.name:
+            warnings.append(f"{path.name} was exported for scenario {ref.name!r}")
+        elif scenario.source_sha256() not in (None, ref.sha256):
+            warnings.append(f"the scenario file changed since {path.name} was exported")
+    else:
+        values = parameter_values(path, data)
+    return scenario.values(values), warnings
