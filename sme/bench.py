@@ -123,19 +123,17 @@ def _isolated(fn: Callable[..., dict[str, Any] | None], *args: Any) -> dict[str,
     return payload
 
 
-def run_bench(device: str, quick: bool = False,
-              report: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Every measurement, each in its own process; ``quick`` shrinks the workloads."""
+def _measure_all(device: str, quick: bool, say: Callable[[str], None]) -> dict[str, Any]:
+    """Every measurement on ``device``, each in its own process."""
     import torch
 
-    say = report or (lambda _msg: None)
-    say("analysis throughput")
+    say(f"analysis throughput ({device})")
     analysis = _isolated(_analysis, device, 512 if quick else 4096, 1 if quick else 3)
-    say("200 × 200 phase diagram")
+    say(f"200 × 200 phase diagram ({device})")
     diagram = _isolated(_diagram, device)
-    say("learning dynamics")
+    say(f"learning dynamics ({device})")
     sim = _isolated(_simulate, device, 200 if quick else 2000, 100 if quick else 500)
-    say("search")
+    say(f"search ({device})")
     search = _isolated(_search, device, 64 if quick else 512)
     figures = [x for x in (analysis, diagram, sim, search) if x]
     return {
@@ -151,3 +149,23 @@ def run_bench(device: str, quick: bool = False,
         "simulate": sim,
         "peak_rss_mb": max(x["peak_rss_mb"] for x in figures),
     }
+
+
+def run_bench(device: str, quick: bool = False,
+              report: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Every measurement, each in its own process; ``quick`` shrinks the workloads.
+
+    On a CUDA device the same measurements also run on the CPU, reported under ``cpu``
+    beside the GPU figures (with ``gpu_vs_cpu`` ratios)."""
+    say = report or (lambda _msg: None)
+    figures = _measure_all(device, quick, say)
+    if device.startswith("cuda"):
+        cpu = _measure_all("cpu", quick, say)
+        figures["cpu"] = cpu
+        figures["gpu_vs_cpu"] = {
+            "analysis": figures["analysis"]["batched_per_s"] / cpu["analysis"]["batched_per_s"],
+            "phase_diagram_200": cpu["phase_diagram_200_s"] / figures["phase_diagram_200_s"],
+            "simulate": (figures["simulate"]["learner_steps_per_s"]
+                         / cpu["simulate"]["learner_steps_per_s"]),
+        }
+    return figures

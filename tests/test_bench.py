@@ -20,6 +20,10 @@ def test_bench_json_has_the_documented_figures(capsys: pytest.CaptureFixture[str
     assert analysis["plain_agrees"] is True
     assert data["phase_diagram_200_s"] > 0
     assert data["simulate"]["learner_steps_per_s"] > 0
-    assert "search" in data
+    search = data["search"]
+    assert search["trials_per_s"] > 0
+    assert 0 < search["evaluation_share"] < 1
+    assert search["journal_vs_sqlite"] == pytest.approx(search["trials_per_s"]
+                                                        / search["sqlite_trials_per_s"])
     assert data["peak_rss_mb"] >= analysis["peak_rss_mb"] > 0
     assert data["device"] == "cpu"

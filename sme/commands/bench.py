@@ -29,7 +29,6 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the measurements and print them."""
     from rich.console import Console
-    from rich.table import Table
 
     from sme.analysis import resolve_device
     from sme.bench import run_bench
@@ -41,6 +40,20 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(figures, indent=2))
         return EXIT_OK
+    Console().print(_table(figures))
+    if "cpu" in figures:
+        Console().print(_table(figures["cpu"]))
+        ratios = figures["gpu_vs_cpu"]
+        Console().print(f"GPU vs CPU: analysis ×{ratios['analysis']:.1f}, 200 × 200 diagram "
+                        f"×{ratios['phase_diagram_200']:.1f}, simulation ×{ratios['simulate']:.1f}")
+    sys.stdout.flush()
+    return EXIT_OK
+
+
+def _table(figures: dict[str, Any]) -> Any:
+    """One device's figures as a rich table."""
+    from rich.table import Table
+
     a, sim, search = figures["analysis"], figures["simulate"], figures["search"]
     table = Table(title=f"sme bench — {figures['device']} ({figures['device_name']}, "
                   f"{figures['threads']} threads, torch {figures['torch']})",
@@ -58,10 +71,9 @@ def run(args: argparse.Namespace) -> int:
                   f"{sim['peak_rss_mb']:.0f} MB")
     if search:
         table.add_row("search", f"{search['trials_per_s']:,.1f} trials/s",
-                      f"evaluation share {search['evaluation_share']:.0%}",
+                      f"evaluation share {search['evaluation_share']:.0%}; journal ×"
+                      f"{search['journal_vs_sqlite']:.1f} SQLite",
                       f"{search['peak_rss_mb']:.0f} MB")
     else:
         table.add_row("search", "—", "search package not available", "—")
-    Console().print(table)
-    sys.stdout.flush()
-    return EXIT_OK
+    return table
