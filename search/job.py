@@ -132,7 +132,7 @@ def prepare(job: SearchJob, worker: int = 0, clean_stale: bool = True) -> Prepar
     if clean_stale:
         stale = fail_stale_trials(study)
         if stale:
-            warnings.append(f"{stale} trial(s) left running by a stopped search were marked "
-                            "failed and will be redone")
+            warnings.append(f"{stale} trial(s) left running by a stopped search were "
+                            "marked failed and enqueued again")
     return Prepared(job, scenario, space, evaluator, storage, study, study_name, setup,
                     warnings)

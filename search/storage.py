@@ -9,8 +9,20 @@ A ``--storage`` value is either
   ``<scenario name>.sme-journal`` in the working directory is used;
 * an SQLAlchemy database URL (``sqlite:///study.db``, ``postgresql://user:pass@host/db``,
   ``mysql+pymysql://…``) opened as ``optuna.storages.RDBStorage``; PostgreSQL lets searches on
-  many machines share one study;
+  many machines share one study.  A bare ``postgresql://`` (or ``postgres://``) URL uses
+  whichever PostgreSQL driver is installed, psycopg 3 (SQLAlchemy 2.1's default) first, then
+  psycopg2; the password may be left out of the URL and given by libpq's ``PGPASSWORD`` or
+  ``~/.pgpass`` instead;
 * ``redis://…``: a journal kept in Redis (``JournalRedisBackend``).
+
+Dead workers.  Database storages record a heartbeat for every running trial
+(``heartbeat_interval`` :data:`HEARTBEAT_SECONDS`, ``grace_period`` :data:`GRACE_SECONDS`);
+a trial whose heartbeat stopped is failed by :func:`search.study.fail_stale_trials` and
+retried through Optuna's ``RetryHeartbeatStaleTrialCallback`` (at most :data:`MAX_RETRIES`
+times).  Optuna's ``JournalStorage`` has no heartbeat (it does not implement ``BaseHeartbeat``
+in Optuna 5.0), so journal trials are checked by the process that ran them instead: each
+trial records its host and process id, and a trial whose process on this machine has exited
+is failed and retried the same way.
 
 Credentials in a URL (the password, and query parameters such as ``password=``) are never
 printed, logged or exported: :func:`redact` replaces them with ``***`` and every message built
@@ -21,9 +33,12 @@ sycophancy`` or ``optuna-dashboard sycophancy.sme-journal``.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,9 +53,18 @@ SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "secret", "token", "
                                "api_key", "apikey", "access_token", "key"})
 MASK = "***"
 
+#: seconds between two heartbeats of a running trial in a database storage
+HEARTBEAT_SECONDS = 10
+#: seconds without a heartbeat after which a running trial counts as abandoned
+GRACE_SECONDS = 60
+#: how many times a trial abandoned by a dead worker is retried
+MAX_RETRIES = 3
+
 #: Python packages needed by URL schemes (the scheme's default driver)
-_DRIVERS = {"postgresql": "psycopg2-binary", "postgres": "psycopg2-binary",
+_DRIVERS = {"postgresql": "psycopg[binary]", "postgres": "psycopg[binary]",
             "mysql": "pymysql", "redis": "redis"}
+#: PostgreSQL drivers a bare ``postgresql://`` URL may use, preferred first: (module, dialect)
+_POSTGRES_DRIVERS = (("psycopg", "postgresql+psycopg"), ("psycopg2", "postgresql+psycopg2"))
 
 
 def is_url(text: str) -> bool:
@@ -125,7 +149,9 @@ class StorageSpec:
         return redact(self.raw)
 
     def open(self) -> Any:
-        """The Optuna storage object; one-line :class:`SMEError` on failure."""
+        """The Optuna storage object; one-line :class:`SMEError` on failure.
+
+        Database storages record heartbeats (see the module docstring)."""
         import optuna
 
         if self.is_journal_file:
@@ -136,7 +162,11 @@ class StorageSpec:
                 from optuna.storages.journal import JournalRedisBackend
 
                 return optuna.storages.JournalStorage(JournalRedisBackend(self.raw))
-            return optuna.storages.RDBStorage(self.raw)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(
+                    database_url(self.raw), heartbeat_interval=HEARTBEAT_SECONDS,
+                    grace_period=GRACE_SECONDS, heartbeat_stale_trial_callback=retry_callback())
         except ImportError as exc:
             package = getattr(exc, "name", None) or _DRIVERS.get(scheme.split("+")[0], "")
             hint = _DRIVERS.get(scheme.split("+")[0], package)
@@ -148,6 +178,43 @@ class StorageSpec:
             raise SMEError(
                 f"storage {self.label}: cannot open it: {redact_text(first, self.raw)}"
             ) from None
+
+
+def database_url(url: str) -> str:
+    """``url`` with a bare ``postgresql://`` or ``postgres://`` scheme given an installed
+    driver (SQLAlchemy 2.1 defaults to psycopg 3, 2.0 to psycopg2; either works here)."""
+    import importlib.util
+
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("postgresql", "postgres"):
+        return url
+    for module, dialect in _POSTGRES_DRIVERS:
+        if importlib.util.find_spec(module) is not None:
+            return f"{dialect}://{rest}"
+    return url
+
+
+def retry_callback() -> Callable[[Any, Any], None]:
+    """A callback that enqueues a trial abandoned by a dead worker again, at most
+    :data:`MAX_RETRIES` times: Optuna's ``RetryHeartbeatStaleTrialCallback`` (a WAITING copy
+    with the same parameters; ``retry_history`` in its system attributes), given the trial
+    without its ``worker`` tag so that the copy never looks like the dead worker's."""
+    import optuna
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base = getattr(optuna.storages, "RetryHeartbeatStaleTrialCallback", None) \
+            or optuna.storages.RetryFailedTrialCallback  # Optuna < 4.9
+        callback = base(max_retry=MAX_RETRIES)
+
+    def retry(study: Any, trial: Any) -> None:
+        trial = copy.deepcopy(trial)
+        trial.user_attrs.pop("worker", None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            callback(study, trial)
+
+    return retry
 
 
 #: op code of Optuna's journal record that creates a trial (``JournalOperation.CREATE_TRIAL``)

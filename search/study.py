@@ -9,8 +9,10 @@ Every told trial carries user attributes ``prior`` (the full prior), ``phase``, 
 ``--robust``, ``robust`` (phase and set per context); its constraint ``unsafe`` is the
 violation of :mod:`search.objectives`.  A configuration the engine cannot analyse becomes a
 FAILED trial with the message in ``error``.  Trials stopped by Ctrl-C are told FAILED
-without ``error``; RUNNING trials of processes that died on this machine are failed when the
-next search starts, so an interrupted search can simply be run again.
+without ``error``.  RUNNING trials of dead workers (a process on this machine that exited,
+or a heartbeat that stopped in a database storage) are failed and enqueued again when a
+search opens the study and before every batch (:func:`fail_stale_trials`), so a killed
+search can simply be run again and a search on many machines survives losing one.
 
 ``--trials N`` is the number of trials the study should hold: a search stops when COMPLETE
 trials, trials that failed with ``error`` and RUNNING trials of live processes reach ``N``.
@@ -28,6 +30,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from search.objectives import Evaluator, ObjectiveSpec, Outcome
@@ -69,19 +72,109 @@ def _running_alive(trial: Any, host: str) -> bool:
 
 
 def fail_stale_trials(study: Any) -> int:
-    """Tell FAILED every RUNNING trial whose process on this machine has exited; returns
-    how many."""
+    """Fail the RUNNING trials whose worker is gone and enqueue each again; returns how many.
+
+    A trial is stale when its process on this machine has exited (any storage), when it has
+    had no ``worker`` tag for :data:`~search.storage.GRACE_SECONDS`, or when its heartbeat
+    stopped for longer than the storage's grace period (database storages, whose
+    heartbeats cover workers on other machines; ``optuna.storages.fail_stale_trials``).  Each
+    stale trial is told FAILED by exactly one process (the storage refuses to finish a trial
+    twice) and that process enqueues a WAITING copy with the same parameters through the
+    storage's retry callback (:func:`search.storage.retry_callback`), which the next
+    ``study.ask()`` of any worker picks up."""
+    import copy
+
+    import optuna
+    from optuna.exceptions import UpdateFinishedTrialError
+    from optuna.storages import fail_stale_trials as fail_heartbeat_stale
+    from optuna.storages._heartbeat import is_heartbeat_enabled
     from optuna.trial import TrialState
 
+    from search.storage import GRACE_SECONDS, retry_callback
+
+    storage = study._storage
     host = socket.gethostname()
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     stale = 0
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+    retry = None
+    ours: set[int] = set()
+    now = datetime.now()
+    for trial in running:
         tag = trial.user_attrs.get("worker")
-        if isinstance(tag, Mapping) and tag.get("host") == host and not _running_alive(
+        if tag is None:  # killed between its creation and its tagging (milliseconds apart)
+            started = trial.datetime_start
+            if started is None or (now - started).total_seconds() < GRACE_SECONDS:
+                continue
+        elif not (isinstance(tag, Mapping) and tag.get("host") == host) or _running_alive(
                 trial, host):
-            study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
-            stale += 1
+            continue
+        try:
+            if not storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL):
+                continue
+        except (UpdateFinishedTrialError, KeyError):
+            continue  # another process failed (or finished) it first
+        stale += 1
+        ours.add(trial._trial_id)
+        retry = retry or _storage_retry(storage) or retry_callback()
+        retry(study, copy.deepcopy(storage.get_trial(trial._trial_id)))
+    # database storages: trials whose heartbeat stopped (workers on any machine)
+    if is_heartbeat_enabled(storage):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            fail_heartbeat_stale(study)
+        before = {t._trial_id for t in running} - ours
+        if before:  # counted for the message only (a trial finished meanwhile may count)
+            stale += sum(1 for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
+                         if t._trial_id in before and "error" not in t.user_attrs)
     return stale
+
+
+def _storage_retry(storage: Any) -> Callable[[Any, Any], None] | None:
+    """The retry callback a database storage was opened with (``None`` for journals)."""
+    getter = getattr(storage, "get_heartbeat_stale_trial_callback", None)
+    return getter() if getter is not None else None
+
+
+class Heartbeat:
+    """Records the heartbeat of a batch's RUNNING trials in a database storage every
+    ``heartbeat_interval`` seconds while the batch is evaluated (what ``study.optimize`` does
+    for one trial; the ask/tell loop needs it for many).  Does nothing for storages without
+    heartbeats (journals, whose trials are checked by process id instead)."""
+
+    def __init__(self, study: Any) -> None:
+        from optuna.storages._heartbeat import is_heartbeat_enabled
+
+        self._storage = study._storage
+        self._enabled = is_heartbeat_enabled(self._storage)
+        self._ids: list[int] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, trial: Any) -> None:
+        """Start beating for ``trial`` (an ``optuna.Trial``), with one heartbeat at once."""
+        if not self._enabled:
+            return
+        self._storage.record_heartbeat(trial._trial_id)
+        self._ids.append(trial._trial_id)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._beat, name="sme-heartbeat",
+                                            daemon=True)
+            self._thread.start()
+
+    def _beat(self) -> None:
+        interval = self._storage.get_heartbeat_interval()
+        while not self._stop.wait(interval):
+            for trial_id in list(self._ids):
+                with contextlib.suppress(Exception):  # a lost beat is retried next time
+                    self._storage.record_heartbeat(trial_id)
+
+    def __enter__(self) -> Heartbeat:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
 
 
 @dataclass
@@ -279,6 +372,7 @@ def run_trials(study: Any, space: SearchSpace, evaluator: Evaluator, objective: 
     trials (see the module docstring), this loop has told ``quota`` trials, or ``stop`` is
     requested.  On ``KeyboardInterrupt`` the asked but untold trials are told FAILED and the
     interrupt propagates."""
+    from optuna.exceptions import UpdateFinishedTrialError
     from optuna.trial import TrialState
 
     stats = LoopStats()
@@ -291,22 +385,29 @@ def run_trials(study: Any, space: SearchSpace, evaluator: Evaluator, objective: 
         size = min(size, target - study_progress(study, objective).counted)
         if size <= 0:
             break
+        fail_stale_trials(study)  # workers that died meanwhile, here or elsewhere
         asked: list[Any] = []
         told = 0
         try:
             priors = []
-            for _ in range(size):
-                trial = study.ask()
-                asked.append(trial)
-                trial.set_user_attr("worker", tag)
-                priors.append(space.suggest(trial))
-            outcomes = evaluator.evaluate(priors)
-            for trial, outcome in zip(asked, outcomes, strict=True):
-                record(study, trial, outcome, objective)
-                told += 1
-                stats.told += 1
-                stats.feasible += int(outcome.feasible)
-                stats.failed += int(outcome.error is not None)
+            with Heartbeat(study) as heartbeat:
+                for _ in range(size):
+                    trial = ask_trial(study)
+                    asked.append(trial)
+                    trial.set_user_attr("worker", tag)
+                    heartbeat.add(trial)
+                    priors.append(space.suggest(trial))
+                outcomes = evaluator.evaluate(priors)
+                for trial, outcome in zip(asked, outcomes, strict=True):
+                    try:
+                        record(study, trial, outcome, objective)
+                    except UpdateFinishedTrialError:
+                        told += 1
+                        continue  # failed as stale by another process, which retries it
+                    told += 1
+                    stats.told += 1
+                    stats.feasible += int(outcome.feasible)
+                    stats.failed += int(outcome.error is not None)
         except BaseException:
             for trial in asked[told:]:
                 with contextlib.suppress(Exception):
@@ -315,6 +416,14 @@ def run_trials(study: Any, space: SearchSpace, evaluator: Evaluator, objective: 
         if on_batch is not None:
             on_batch(stats)
     return stats
+
+
+def ask_trial(study: Any) -> Any:
+    """``study.ask()``, without Optuna's warning that heartbeats are meant for
+    ``study.optimize`` (:class:`Heartbeat` records them for the ask/tell loop)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed")
+        return study.ask()
 
 
 @contextlib.contextmanager

@@ -20,11 +20,18 @@ import torch
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState
 
+import search.storage
 from priors.compile import Resolution
 from search.objectives import Evaluator, ObjectiveSpec, parse_robust
 from search.space import build_space
 from search.storage import StorageSpec, default_journal, redact, redact_text, repair_journal
-from search.study import split_quota
+from search.study import (
+    Heartbeat,
+    ask_trial,
+    fail_stale_trials,
+    split_quota,
+    worker_tag,
+)
 from sme import Action, Param, Scenario, load_scenario
 from sme.analysis import Settings, analyze
 from sme.cli import main
@@ -215,6 +222,45 @@ def test_sqlite_storage_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         states=(TrialState.COMPLETE,)))
 
 
+def test_trial_of_a_dead_local_process_is_failed_and_retried(tmp_path: Path) -> None:
+    journal = tmp_path / "x.sme-journal"
+    study = optuna.create_study(study_name="x", storage=StorageSpec(str(journal)).open())
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    trial = ask_trial(study)
+    trial.set_user_attr("worker", {**worker_tag(), "pid": int(dead.stdout)})
+    x = trial.suggest_float("x", 0.0, 1.0)
+    alive = ask_trial(study)
+    alive.set_user_attr("worker", worker_tag())
+    assert fail_stale_trials(study) == 1 and fail_stale_trials(study) == 0
+    assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.RUNNING,
+                                               TrialState.WAITING]
+    retry = ask_trial(study)
+    assert retry.number == 2 and retry.suggest_float("x", 0.0, 1.0) == x
+    assert study.trials[2].system_attrs["retry_history"] == [0]
+
+
+def test_heartbeats_of_a_database_storage(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trial of a worker elsewhere is failed once its heartbeat stops, and retried."""
+    monkeypatch.setattr(search.storage, "HEARTBEAT_SECONDS", 1)
+    monkeypatch.setattr(search.storage, "GRACE_SECONDS", 1)
+    study = optuna.create_study(
+        study_name="x", storage=StorageSpec(f"sqlite:///{tmp_path / 'x.db'}").open())
+    trial = ask_trial(study)
+    trial.set_user_attr("worker", {"host": "elsewhere.invalid", "pid": 1})
+    trial.suggest_int("k", 0, 9)
+    with Heartbeat(study) as heartbeat:
+        heartbeat.add(trial)
+        time.sleep(2.5)
+        assert fail_stale_trials(study) == 0  # still beating
+    time.sleep(2.5)
+    assert fail_stale_trials(study) == 1
+    assert study.trials[0].state == TrialState.FAIL
+    assert study.trials[1].state == TrialState.WAITING
+    assert study.trials[1].params == study.trials[0].params
+
+
 def test_split_quota_adds_up() -> None:
     assert split_quota(10, 3) == [4, 3, 3] and sum(split_quota(7, 4)) == 7
 
@@ -376,42 +422,62 @@ def _search_process(cwd: Path, *argv: str) -> subprocess.Popen[str]:
         cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _wait_for_trials(journal: Path, count: int, process: subprocess.Popen[str]) -> None:
+def _wait_for_trials(journal: Path, count: int, process: subprocess.Popen[str],
+                     mid_batch: bool = False) -> None:
+    """Wait until ``count`` trials finished (and, with ``mid_batch``, a batch is being
+    evaluated: RUNNING trials with their parameters asked)."""
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()
         if journal.is_file():
             done = sum(1 for line in journal.read_text().splitlines()
                        if '"datetime_complete"' in line)
-            if done >= count:
+            if done >= count and (not mid_batch or any(
+                    t.params for t in load(journal, "linear-gaussian").get_trials(
+                        states=(TrialState.RUNNING,)))):
                 return
-        time.sleep(0.2)
+        time.sleep(0.1)
     raise AssertionError("the search made no progress")
 
 
 def test_killed_search_keeps_completed_trials_and_resumes(tmp_path: Path) -> None:
+    """SIGKILL mid-batch, rerun: completed trials kept as they were, the dead run's RUNNING
+    trials failed and each retried once with its parameters, the target reached."""
     journal = tmp_path / "linear-gaussian.sme-journal"
     process = _search_process(tmp_path, "--trials", "400")
-    _wait_for_trials(journal, 6, process)
+    _wait_for_trials(journal, 6, process, mid_batch=True)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    before = {t.number: (t.params, t.values) for t in load(journal, "linear-gaussian").trials
+    killed = load(journal, "linear-gaussian")
+    before = {t.number: (t.params, t.values) for t in killed.trials
               if t.state == TrialState.COMPLETE}
-    assert len(before) >= 6
-    target = len(before) + 4
+    stale = {t.number: t.params for t in killed.get_trials(states=(TrialState.RUNNING,))}
+    assert len(before) >= 6 and any(stale.values())  # killed in the middle of a batch
+    target = len(before) + len(stale) + 2
     rerun = subprocess.run(
         [sys.executable, "-m", "sme", "search", LINEAR, *FAST, "--trials", str(target),
          "--json"], cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
+    assert f"{len(stale)} trial(s) left running" in rerun.stderr
     study = load(journal, "linear-gaussian")
-    after = {t.number: (t.params, t.values) for t in study.trials
-             if t.state == TrialState.COMPLETE}
+    trials = study.trials
+    after = {t.number: (t.params, t.values) for t in trials if t.state == TrialState.COMPLETE}
     assert all(after[n] == before[n] for n in before)  # every completed trial kept as it was
+    for number in stale:  # the dead run's trials failed, not counted, not lost
+        assert trials[number].state == TrialState.FAIL
+        assert "error" not in trials[number].user_attrs
+    retries = {t.system_attrs["failed_trial"]: t for t in trials
+               if "failed_trial" in t.system_attrs}
+    assert sorted(retries) == sorted(stale)  # each retried exactly once
+    for number, retry in retries.items():
+        assert retry.number > max(before) and retry.state != TrialState.RUNNING
+        if stale[number]:  # asked before the kill: retried with the same prior
+            assert retry.params == stale[number]
     unanalysable = [t for t in study.get_trials(states=(TrialState.FAIL,))
                     if "error" in t.user_attrs]
     assert len(after) + len(unanalysable) == target  # the rerun finished the job
     assert json.loads(rerun.stdout)["trials"] == len(after)
-    assert not study.get_trials(states=(TrialState.RUNNING,))  # the dead run's trials failed
+    assert not study.get_trials(states=(TrialState.RUNNING, TrialState.WAITING))
 
 
 def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
