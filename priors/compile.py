@@ -249,8 +249,15 @@ def _impossible(fn: torch.distributions.Distribution, value: torch.Tensor) -> to
 
 def _log_prob(fn: torch.distributions.Distribution, value: torch.Tensor) -> torch.Tensor:
     """``fn.log_prob(value)`` with ``-inf`` outside the support (validation is off) and
-    where a discrete probability is exactly zero."""
-    lp = fn.log_prob(value)
+    where a discrete probability is exactly zero.  Integer outcomes (a world's
+    ``Categorical``) are given the dtype of a belief whose ``log_prob`` needs floats."""
+    try:
+        lp = fn.log_prob(value)
+    except RuntimeError:
+        if value.is_floating_point():
+            raise
+        value = value.to(_dtype({"fn": fn}))
+        lp = fn.log_prob(value)
     impossible = ~_support_mask(fn, value)
     zero = _impossible(fn, value)
     if zero is not None:
@@ -376,12 +383,25 @@ def expected_payoff(
 
     def call(values: Mapping[str, torch.Tensor]) -> torch.Tensor:
         out = _call("payoff", payoff, action, **values, **reward)
-        return torch.as_tensor(out, dtype=_dtype(belief_fns), device=action.device)
+        try:
+            pay = torch.as_tensor(out, dtype=_dtype(belief_fns), device=action.device)
+        except (TypeError, ValueError, RuntimeError):
+            raise ProgramError(f"payoff: returned {type(out).__name__} {out!r:.40}; expected "
+                               "a number or a tensor of rewards") from None
+        shapes = [v.shape for v in values.values() if isinstance(v, torch.Tensor)]
+        try:
+            torch.broadcast_shapes(pay.shape, action.shape, *shapes)
+        except RuntimeError:
+            raise ProgramError(
+                f"payoff: returned shape {tuple(pay.shape)}; expected one reward per "
+                f"outcome (a shape that broadcasts with the outcomes' "
+                f"{tuple(torch.broadcast_shapes(action.shape, *shapes))})") from None
+        return pay
 
     if sampled and not discrete:
         means = _finite_means(belief_fns)
         if means is not None and _affine(call, belief_fns, seed):
-            u = torch.broadcast_to(call(means), target)
+            u = _broadcast_utility(call(means), target)
             return _checked_utility(u), "affine-mean"
     values: dict[str, torch.Tensor] = {}
     log_w: torch.Tensor | None = None
@@ -398,8 +418,11 @@ def expected_payoff(
     pay = call(values)
     if log_w is not None:
         pay = torch.where(log_w == -math.inf, torch.zeros_like(pay), pay) * log_w.exp()
-    full_shape = torch.broadcast_shapes(pay.shape, (1,) * lead + target)
-    pay = torch.broadcast_to(pay, full_shape)
+    try:
+        pay = torch.broadcast_to(pay, torch.broadcast_shapes(pay.shape, (1,) * lead + target))
+    except RuntimeError:
+        raise ProgramError(f"payoff: returned shape {tuple(pay.shape)}; expected one reward "
+                           f"per outcome, action and point {target}") from None
     if sampled:
         pay = pay.mean(dim=lead - 1)
     u = pay.reshape(-1, *target).sum(0)
@@ -467,6 +490,15 @@ def _affine(
     ok_mid = ((pm - 0.5 * (p1 + p2)).abs() <= 1e-9 * scale).all()
     ok_ext = ((pe - (2.0 * p1 - p2)).abs() <= 1e-9 * (scale + pe.abs())).all()
     return bool(ok_mid & ok_ext)
+
+
+def _broadcast_utility(u: torch.Tensor, target: tuple[int, ...]) -> torch.Tensor:
+    """``u`` broadcast to ``target``; a payoff of another shape is the user's error."""
+    try:
+        return torch.broadcast_to(u, target)
+    except RuntimeError:
+        raise ProgramError(f"payoff: returned shape {tuple(u.shape)}; expected one reward "
+                           f"per action and point {target}") from None
 
 
 def _checked_utility(u: torch.Tensor) -> torch.Tensor:
@@ -618,8 +650,16 @@ def _evaluate(
                 f"site {name!r} has batch shapes {tuple(wfn.batch_shape)} (world) and "
                 f"{tuple(bfn.batch_shape)} (belief), expected {target}"
             )
-        site_value, methods[name] = site_kl(
-            name, wfn, bfn, target, resolution, resolution.seed + index)
+        try:
+            site_value, methods[name] = site_kl(
+                name, wfn, bfn, target, resolution, resolution.seed + index)
+        except (ProgramError, GridError):
+            raise
+        except (RuntimeError, ValueError, TypeError) as exc:
+            first_line = (str(exc).strip().splitlines() or [""])[0]
+            raise ProgramError(
+                f"site {name!r}: cannot compare the world's {type(wfn).__name__} with the "
+                f"belief's {type(bfn).__name__}: {first_line}") from exc
         kl = kl + site_value.to(dtype)
         belief_fns[name] = bfn
     reward_params = {k: layout.param(v) for k, v in reward.items()}

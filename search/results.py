@@ -202,6 +202,9 @@ def open_study(scenario_path: str | None, study: str | None, storage: str | None
         spec = resolve_storage(None, scenario_name)
     else:
         spec = find_journal(name)
+    if spec.is_journal_file and Path(spec.raw).is_dir():
+        raise SMEError(f"storage {spec.raw}: is a directory; expected a journal file or a "
+                       "storage URL")
     if spec.is_journal_file and not Path(spec.raw).is_file():
         raise SMEError(f"no study file {spec.raw}; run `sme search` first or pass --storage")
     backend = spec.open()

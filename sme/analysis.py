@@ -238,7 +238,7 @@ def _check_fit(scenario: Scenario, tensors: ModelTensors, configs: list[dict[str
     unfit = tensors.unfit
     if bool(unfit.any()):
         row, action = (int(x) for x in torch.nonzero(unfit)[0])
-        sites = ", ".join(scenario.observed)
+        sites = ", ".join(repr(site) for site in scenario.observed)
         where = "" if len(configs) == 1 else f" (configuration {row})"
         raise ProgramError(
             f"site {sites}: after action {scenario.action_names[action]!r} every Θ point has "

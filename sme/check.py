@@ -71,6 +71,28 @@ def scenario_path(document: ExportedPrior, file: str, given: str | None, trust: 
         "are run)")
 
 
+def _check_actions(document: ExportedPrior, scenario: Scenario, file: str) -> None:
+    """Every action the file's result names must be one of the scenario's actions.
+
+    Raises:
+        ConfigError: naming the field and the unknown action.
+    """
+    result = document.result
+    fields: list[tuple[str, list[str]]] = [
+        ("result.bn_set", list(result.bn_set)),
+        ("result.safe_actions", list(result.safe_actions)),
+        ("result.pure_equilibria", list(result.pure_equilibria)),
+        *((f"result.mixed_equilibria[{i}].mixture", list(eq.mixture))
+          for i, eq in enumerate(result.mixed_equilibria)),
+    ]
+    known = scenario.action_names
+    for where, names in fields:
+        for name in names:
+            if name not in known:
+                raise ConfigError(f"{file}: {where}: unknown action {name!r} (scenario "
+                                  f"{scenario.name!r} has actions {', '.join(known)})")
+
+
 def _parameter_values(document: ExportedPrior, scenario: Scenario, file: str
                       ) -> tuple[dict[str, Any], list[str]]:
     """Validated values by name, and mismatches with the scenario's declarations."""
@@ -103,7 +125,8 @@ def check_document(document: ExportedPrior, scenario: Scenario, settings: Settin
     """Recompute the recorded configuration and compare (see the module docstring).
 
     Raises:
-        ConfigError: a parameter value is invalid for the scenario (naming the field).
+        ConfigError: a parameter value is invalid for the scenario, or the result names an
+            action the scenario does not have (naming the field).
     """
     result = CheckResult(file=file, scenario=str(scenario.source or scenario.name),
                          recorded_phase=document.result.phase,
@@ -117,6 +140,7 @@ def check_document(document: ExportedPrior, scenario: Scenario, settings: Settin
     if scenario.name != document.scenario.name:
         result.warnings.append(f"the scenario is named {scenario.name!r}; the file was "
                                f"exported for {document.scenario.name!r}")
+    _check_actions(document, scenario, file)
     values, problems = _parameter_values(document, scenario, file)
     result.problems += problems
     if problems:

@@ -46,10 +46,14 @@ def positive_int(text: str) -> int:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with exit code 2 and a one-line message for usage errors."""
+    """argparse with exit code 2 and the same one-line ``sme: error: ...`` message as every
+    other bad input (naming the subcommand, e.g. ``sme: error: analyze: argument --set: ...``)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+        command = self.prog.removeprefix("sme").strip()
+        where = f"{command}: " if command else ""
+        first = (message.strip().splitlines() or [""])[0]
+        self.exit(EXIT_BAD_INPUT, f"sme: error: {where}{first}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,12 +104,20 @@ def settings_from(args: argparse.Namespace) -> Any:
                     memory_budget=args.memory_budget * 1024 * 1024)
 
 
-def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
-    from sme.configfile import parameter_values, read_config
+def overrides_from(args: argparse.Namespace, scenario: Any | None = None) -> dict[str, Any]:
+    """The values of ``--prior FILE`` updated by every ``--set``.
+
+    With ``scenario`` the file's values are checked against it (errors name the file) and
+    a warning notes an exported file made for another scenario or an older scenario file.
+    """
+    from sme.configfile import read_values
 
     values: dict[str, Any] = {}
     if args.prior:
-        values.update(parameter_values(args.prior, read_config(args.prior)))
+        from_file, notes = read_values(args.prior, scenario)
+        for note in notes:
+            warn(note)
+        values.update(from_file)
     for name, value in args.assignments:
         values[name] = value
     return values

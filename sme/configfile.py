@@ -11,11 +11,15 @@ import json
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from priors.params import ParamError, resolve
 from sme.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sme.scenario import Scenario
 
 #: configuration files larger than this are refused before parsing
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
@@ -77,6 +81,11 @@ def parameter_values(path: str | Path, data: Mapping[str, Any]) -> dict[str, Any
     values: dict[str, Any] = {}
     groups = [k for k in ("prior", "world", "reward") if k in source]
     if groups:
+        prefix = "parameters." if "parameters" in data else ""
+        for key in source:
+            if key not in groups:
+                raise ConfigError(f"{path}: {prefix}{key}: unknown key (expected the tables "
+                                  "prior, world and reward)")
         for group in groups:
             table = source[group]
             if not isinstance(table, Mapping):
@@ -88,3 +97,39 @@ def parameter_values(path: str | Path, data: Mapping[str, Any]) -> dict[str, Any
             raise ConfigError(f"{path}: parameter {key!r} must be a single value")
         values[key] = value
     return values
+
+
+def read_values(path: str | Path, scenario: Scenario | None = None
+                ) -> tuple[dict[str, Any], list[str]]:
+    """The parameter values of a config file, and warnings.
+
+    An exported prior (a file with ``schema_version``) is validated strictly first, and a
+    warning notes one exported for another scenario or from another version of its file.
+    With ``scenario`` every value is checked against its declarations.
+
+    Raises:
+        ConfigError: one line naming the file and the key or parameter at fault.
+    """
+    data = read_config(path)
+    notes: list[str] = []
+    if "schema_version" in data:
+        from sme.export import validate
+
+        document = validate(data, str(path))
+        groups = document.parameters
+        values: dict[str, Any] = {**groups.prior, **groups.world, **groups.reward}
+        ref = document.scenario
+        if scenario is not None and ref.name != scenario.name:
+            notes.append(f"{path} was exported for scenario {ref.name!r}, not "
+                         f"{scenario.name!r}")
+        elif scenario is not None and scenario.source_sha256() not in (None, ref.sha256):
+            notes.append(f"the scenario file changed since {path} was exported")
+    else:
+        values = parameter_values(path, data)
+    if scenario is None:
+        return values, notes
+    try:
+        checked = resolve(scenario.all_params, values)
+    except ParamError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return {name: checked[name] for name in values}, notes

@@ -271,6 +271,25 @@ def render(document: ExportedPrior, fmt: str) -> str:
     return comment + tomli_w.dumps(data)
 
 
+def check_destination(path: str | Path, force: bool = False) -> Path:
+    """Check before any work that an export can be written to ``path``: a known suffix, an
+    existing directory, no directory of that name and (without ``force``) no file either.
+
+    Raises:
+        SMEError: one line naming the path and what is wrong.
+    """
+    file = Path(path)
+    config_format(file)
+    if file.is_dir():
+        raise SMEError(f"{file}: is a directory")
+    if file.exists() and not force:
+        raise SMEError(f"{file}: already exists; pass --force to overwrite it")
+    directory = file.parent if str(file.parent) else Path(".")
+    if not directory.is_dir():
+        raise SMEError(f"{file}: directory {directory} does not exist")
+    return file
+
+
 def write_atomic(path: Path, text: str, force: bool = False) -> None:
     """Write ``text`` to ``path`` atomically: a temporary file in the same directory, flushed
     to disk, then moved into place (``os.replace``).  Without ``force`` an existing file is

@@ -76,6 +76,9 @@ class Scenario:
         for action in self.actions:
             if not isinstance(action, Action):
                 raise ScenarioError(f"{label}: actions must be Action(...), got {action!r}")
+            if not isinstance(action.name, str) or not action.name.strip():
+                raise ScenarioError(f"{label}: action name {action.name!r} must be a "
+                                    "non-empty string")
         names = [a.name for a in self.actions]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
@@ -200,6 +203,8 @@ def load_scenario(path: str | Path) -> Scenario:
             error, an exception while running it, or a missing/invalid ``scenario``.
     """
     file = Path(path)
+    if file.is_dir():
+        raise ScenarioError(f"{file}: is a directory; expected a scenario file (.py)")
     if not file.is_file():
         raise ScenarioError(f"{file}: no such scenario file")
     if file.suffix != ".py":
@@ -216,7 +221,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{file}:{exc.lineno}: syntax error: {exc.msg}") from exc
     except ScenarioError as exc:
         raise ScenarioError(f"{file}: {exc}") from exc
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # the file's own code: report, never exit
         line = _user_line(exc, file)
         where = f"{file}:{line}" if line else str(file)
         msg = (str(exc).strip().splitlines() or [""])[0]

@@ -393,7 +393,7 @@ def test_a_world_no_theta_can_explain_is_an_error(build) -> None:
         name="mismatch", actions=[Action("a0", safe=True), Action("a1")], world=world,
         belief=belief, payoff=lambda action, y: y, observed=["y"],
         prior_params=prior_params, world_params=world_params)
-    with pytest.raises(ProgramError, match=r"site y: after action 'a0' every Θ point has "
+    with pytest.raises(ProgramError, match=r"site 'y': after action 'a0' every Θ point has "
                                            r"infinite KL"):
         analyze(scenario)
 

@@ -256,7 +256,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_directory_is_not_a_file(tmp_path: Path) -> None:
-    assert "no such scenario file" in _load_error(tmp_path)
+    assert "is a directory" in _load_error(tmp_path)
 
 
 def test_not_a_python_file(tmp_path: Path) -> None:

@@ -205,20 +205,7 @@ def read_prior(path: Path, scenario: Scenario) -> tuple[dict[str, Scalar], list[
     """Parameter values from an exported prior (validated strictly) or from any
     configuration file ``sme analyze --prior`` reads, checked against ``scenario``;
     returns them and warnings (another scenario, a changed scenario file)."""
-    from sme.configfile import parameter_values, read_config
-    from sme.export import validate
+    from sme.configfile import read_values
 
-    data = read_config(path)
-    warnings: list[str] = []
-    if "schema_version" in data:
-        document = validate(data, str(path))
-        params = document.parameters
-        values = {**params.prior, **params.world, **params.reward}
-        ref = document.scenario
-        if ref.name != scenario.name:
-            warnings.append(f"{path.name} was exported for scenario {ref.name!r}")
-        elif scenario.source_sha256() not in (None, ref.sha256):
-            warnings.append(f"the scenario file changed since {path.name} was exported")
-    else:
-        values = parameter_values(path, data)
+    values, warnings = read_values(path, scenario)
     return scenario.values(values), warnings

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from sme.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    overrides = overrides_from(args)
+    overrides = overrides_from(args, scenario)
     settings = settings_from(args)
     result = analyze(scenario, overrides, settings)
     if args.verify:

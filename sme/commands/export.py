@@ -48,11 +48,10 @@ def run(args: argparse.Namespace) -> int:
 
     from search.results import best_candidate, export_document, open_study
     from search.study import quiet_optuna
-    from sme.configfile import config_format
-    from sme.export import write_export
+    from sme.export import check_destination, write_export
 
-    if args.output:
-        config_format(Path(args.output))  # a bad suffix fails before anything is read
+    if args.output:  # a bad suffix, directory or existing file fails before anything is read
+        check_destination(args.output, force=args.force)
     with quiet_optuna():
         study, spec = open_study(args.scenario, args.study, args.storage)
         if args.best:

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         _check(out)
     scenario = load_scenario(args.scenario)
     x, y = parse_axis(args.x, scenario), parse_axis(args.y, scenario)
-    overrides = overrides_from(args)
+    overrides = overrides_from(args, scenario)
     scenario.values(overrides)  # validate before the long part
     with progress_bar("phase diagram") as update:
         diagram = phase_diagram(scenario, x, y, overrides, settings_from(args),

@@ -188,12 +188,11 @@ def run(args: argparse.Namespace) -> int:
     """Run (or resume) the search, then summarise it."""
     from search.job import prepare
     from search.study import quiet_optuna, study_progress
-    from sme.configfile import config_format
 
     if args.export:
-        from pathlib import Path
+        from sme.export import check_destination
 
-        config_format(Path(args.export))  # a bad suffix fails before the search
+        check_destination(args.export, force=args.force)  # fails before the search
     job = _job(args)
     with quiet_optuna(), _threads(args.threads if args.workers == 1 else None):
         ready = prepare(job)

@@ -77,8 +77,9 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     dyn = DynamicsSettings(learners=args.learners, steps=args.steps, epsilon=args.epsilon,
                            seed=args.seed, late_fraction=args.late)
+    overrides = overrides_from(args, scenario)
     with progress_bar("simulating") as update:
-        sim = simulate(scenario, overrides_from(args), settings_from(args), dyn, update)
+        sim = simulate(scenario, overrides, settings_from(args), dyn, update)
     if plot is not None:
         from sme.plots import save_trajectory
 

@@ -1,0 +1,770 @@
+"""Bad input, everywhere it enters: a corpus of malformed scenarios, parameter settings,
+config files and storage URLs, each run through the real command line.
+
+Every case must end with exit code 2 and exactly one line on stderr, ``sme: error: ...``,
+naming the file, field, site or parameter at fault and what was expected — no traceback
+(unless ``--debug``) and nothing written or half-written in the working directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tomli_w
+import yaml
+
+from sme.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+LINEAR = str(ROOT / "examples" / "linear_gaussian.py")
+FAST = ["--points", "41"]
+
+
+@pytest.fixture(autouse=True)
+def _work_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every case runs in its own empty working directory."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+def snapshot(directory: Path) -> dict[str, tuple[int, int]]:
+    """Every path under ``directory`` with its size and modification time."""
+    found = {}
+    for path in sorted(directory.rglob("*")):
+        info = path.lstat()
+        found[str(path.relative_to(directory))] = (info.st_size, info.st_mtime_ns)
+    return found
+
+
+def run_cli(argv: Sequence[str]) -> int:
+    """``main``'s status, also when argparse exits for a usage error."""
+    try:
+        return main(list(argv))
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 2
+
+
+def expect_bad_input(capsys: pytest.CaptureFixture[str], argv: Sequence[str],
+                     fragments: Sequence[str], directory: Path | None = None,
+                     absent: Sequence[Path] = ()) -> str:
+    """Run ``argv``; check exit 2, one ``sme: error:`` line holding every fragment, no
+    traceback, nothing written under ``directory`` (default: the working directory) and
+    no file at any of ``absent``.  Returns the error line."""
+    where = directory or Path.cwd()
+    before = snapshot(where)
+    capsys.readouterr()
+    code = run_cli(argv)
+    captured = capsys.readouterr()
+    err = captured.err
+    assert code == 2, f"exit {code}; stderr: {err!r}"
+    lines = err.splitlines()
+    assert len(lines) == 1, f"expected one line, got: {err!r}"
+    line = lines[0]
+    assert line.startswith("sme: error: "), line
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in line, f"{fragment!r} not in {line!r}"
+    assert snapshot(where) == before, "the command wrote or changed files"
+    for path in absent:
+        assert not path.exists(), f"{path} was written"
+    return line
+
+
+# --------------------------------------------------------------------------- scenario files
+
+HEADER = """\
+import math
+
+import pyro
+import pyro.distributions as dist
+import torch
+
+from sme import Action, Param, Scenario
+"""
+
+WORLD = """\
+def world(action, m0, m1):
+    return pyro.sample("y", dist.Normal(torch.where(action == 0, m0, m1), 1.0))
+"""
+
+BELIEF = """\
+def belief(action, lo, hi, k, mode):
+    theta = pyro.sample("theta", dist.Uniform(lo, hi))
+    gain = torch.where(action == 0, 1.0, 2.0)
+    return pyro.sample("y", dist.Normal(theta * gain, 1.0))
+"""
+
+PAYOFF = """\
+def payoff(action, y, scale):
+    return scale * (y - torch.where(action == 0, 0.0, 2.0))
+"""
+
+BUILD = """\
+scenario = Scenario(
+    name="corpus",
+    actions={actions},
+    world=world,
+    belief=belief,
+    payoff=payoff,
+    observed={observed},
+    prior_params={{
+        "lo": Param(-5.0, low=-10.0, high=2.5),
+        "hi": Param(5.0, low=0.0, high=10.0),
+        "k": Param(3, low=1, high=10, integer=True),
+        "mode": Param("plain", choices=("plain", "fancy")),
+    }},
+    world_params={{"m0": Param(3.0, low=-5.0, high=10.0), "m1": Param(1.0, low=-5.0, high=10.0)}},
+    reward_params={{"scale": Param(1.0, low=0.01, high=100.0, log=True)}},
+)
+"""
+
+
+def scenario_source(world: str = WORLD, belief: str = BELIEF, payoff: str = PAYOFF,
+                    actions: str = '[Action("a0", safe=True), Action("a1")]',
+                    observed: str = '["y"]', build: str = BUILD, extra: str = "") -> str:
+    """A scenario file: the linear-Gaussian example with one piece replaced."""
+    return "\n\n".join([HEADER, extra, textwrap.dedent(world), textwrap.dedent(belief),
+                        textwrap.dedent(payoff),
+                        build.format(actions=actions, observed=observed)])
+
+
+def good_scenario(directory: Path) -> str:
+    """Write the unmodified corpus scenario (it analyses fine) and return its path."""
+    file = directory / "good.py"
+    file.write_text(scenario_source())
+    return str(file)
+
+
+SCENARIOS = [
+    pytest.param("scenario = (\n", ["bad.py:1", "syntax error"], id="syntax-error"),
+    pytest.param("x = 1\nscenario = Scenario(\n    name='x'\n    actions=[])\n",
+                 ["bad.py:", "syntax error"], id="syntax-error-missing-comma"),
+    pytest.param("import not_a_module_xyz\n", ["bad.py:1", "ModuleNotFoundError",
+                                               "not_a_module_xyz"], id="import-error"),
+    pytest.param("x = 1\n", ["bad.py", "defines no 'scenario'", "Scenario(...)"],
+                 id="missing-scenario"),
+    pytest.param("scenario = 42\n", ["bad.py", "'scenario' must be a Scenario", "int"],
+                 id="scenario-wrong-type"),
+    pytest.param("scenario = None\n", ["bad.py", "'scenario'"], id="scenario-none"),
+    pytest.param("raise SystemExit(0)\n", ["bad.py:1", "SystemExit"],
+                 id="scenario-exits"),
+    pytest.param("1 / 0\n", ["bad.py:1", "ZeroDivisionError"], id="raises-while-loading"),
+    pytest.param(scenario_source(actions="[]"), ["bad.py", "'actions' is empty"],
+                 id="no-actions"),
+    pytest.param(scenario_source(actions='[Action("a0", safe=True), Action("a0")]'),
+                 ["bad.py", "duplicate action name 'a0'"], id="duplicate-actions"),
+    pytest.param(scenario_source(actions='["a0", "a1"]'),
+                 ["bad.py", "actions must be Action", "'a0'"], id="action-not-an-Action"),
+    pytest.param(scenario_source(actions='[Action("", safe=True), Action("a1")]'),
+                 ["bad.py", "action name"], id="empty-action-name"),
+    pytest.param(scenario_source(observed="[]"), ["bad.py", "'observed'"],
+                 id="no-observed-sites"),
+    pytest.param(scenario_source(observed='["y", "z"]'),
+                 ["bad.py", "'z'"], id="observed-site-payoff-lacks"),
+    pytest.param(scenario_source(
+        observed='["z"]', payoff="def payoff(action, z, scale):\n    return z * scale\n"),
+        ["'z'", "belief"], id="observed-site-never-sampled"),
+    pytest.param(scenario_source(world="""\
+        def world(action, m0, m1):
+            return pyro.sample("w", dist.Normal(torch.where(action == 0, m0, m1), 1.0))
+        """), ["'y'", "world"], id="observed-site-world-never-samples"),
+    pytest.param(scenario_source(belief="""\
+        def belief(action, lo, hi, k, mode):
+            raise RuntimeError("belief exploded")
+        """), ["belief", "belief exploded"], id="belief-raises"),
+    pytest.param(scenario_source(world="""\
+        def world(action, m0, m1):
+            raise KeyError("world exploded")
+        """), ["world", "world exploded"], id="world-raises"),
+    pytest.param(scenario_source(payoff="""\
+        def payoff(action, y, scale):
+            raise ValueError("payoff exploded")
+        """), ["payoff", "payoff exploded"], id="payoff-raises"),
+    pytest.param(scenario_source(belief="""\
+        def belief(action, lo, hi, k, mode):
+            theta = pyro.sample("theta", dist.Uniform(lo, hi))
+            return pyro.sample("y", dist.Normal(theta * math.nan, 1.0))
+        """), ["'y'", "belief"], id="belief-nan-parameter"),
+    pytest.param(scenario_source(
+        world="""\
+        def world(action, m0, m1):
+            return pyro.sample("y", dist.StudentT(5.0, torch.where(action == 0, m0, m1), 1.0))
+        """,
+        belief="""\
+        def belief(action, lo, hi, k, mode):
+            theta = pyro.sample("theta", dist.Uniform(lo, hi))
+            return pyro.sample("y", dist.Normal(theta, lo - 20.0, validate_args=False))
+        """), ["'y'", "NaN"], id="belief-nan-log-prob"),
+    pytest.param(scenario_source(world="""\
+        def world(action, m0, m1):
+            mean = torch.where(action == 0, m0, m1)
+            return pyro.sample("y", dist.Normal(mean * math.nan, 1.0, validate_args=False))
+        """), ["'y'", "NaN"], id="world-nan-outcomes"),
+    pytest.param(scenario_source(payoff="""\
+        def payoff(action, y, scale):
+            return y * math.nan
+        """), ["payoff", "NaN"], id="payoff-nan"),
+    pytest.param(scenario_source(payoff="""\
+        def payoff(action, y, scale):
+            return torch.zeros(7)
+        """), ["payoff", "shape"], id="payoff-wrong-shape"),
+    pytest.param(scenario_source(payoff="""\
+        def payoff(action, y, scale):
+            return "a lot"
+        """), ["payoff"], id="payoff-returns-text"),
+    pytest.param(scenario_source(payoff="""\
+        def payoff(action, y, scale):
+            return None
+        """), ["payoff"], id="payoff-returns-none"),
+    pytest.param(scenario_source(
+        world="""\
+        def world(action, m0, m1):
+            return pyro.sample("y", dist.Categorical(torch.tensor([0.2, 0.3, 0.5])))
+        """,
+        belief="""\
+        def belief(action, lo, hi, k, mode):
+            theta = pyro.sample("theta", dist.Uniform(lo, hi))
+            p = torch.sigmoid(theta * torch.where(action == 0, 1.0, 2.0))
+            return pyro.sample("y", dist.Bernoulli(p))
+        """), ["'y'", "infinite"], id="belief-support-misses-world"),
+    pytest.param(scenario_source(world="""\
+        def world(action, m0, m1, extra):
+            return pyro.sample("y", dist.Normal(m0, 1.0))
+        """), ["world()", "'extra'"], id="world-undeclared-argument"),
+    pytest.param(scenario_source(belief="""\
+        def belief(action, lo, hi):
+            theta = pyro.sample("theta", dist.Uniform(lo, hi))
+            return pyro.sample("y", dist.Normal(theta, 1.0))
+        """), ["belief()", "'k'"], id="belief-missing-declared-argument"),
+    pytest.param(scenario_source(build=BUILD.replace('Param(3, low=1, high=10, integer=True)',
+                                                     'Param(30, low=1, high=10, integer=True)')),
+                 ["bad.py:36", "30 is above its high bound 10"],
+                 id="param-default-out-of-range"),
+    pytest.param(scenario_source(build=BUILD.replace('"k": Param(', '"m0": Param(')),
+                 ["bad.py", "'m0'", "both"], id="param-declared-twice"),
+    pytest.param(scenario_source(build=BUILD.replace('"k": Param(3, low=1, high=10, '
+                                                     'integer=True)', '"k": 3')),
+                 ["bad.py", "'k'", "Param"], id="param-not-a-Param"),
+    pytest.param(scenario_source(build=BUILD.replace('name="corpus"', 'name=""')),
+                 ["bad.py", "'name'"], id="empty-scenario-name"),
+    pytest.param(scenario_source(build=BUILD.replace("world=world", "world=42")),
+                 ["bad.py", "'world'", "function"], id="world-not-callable"),
+    pytest.param(b"\x00\x01\x02garbage\xff\xfe", ["bad.py"], id="binary-garbage"),
+]
+
+
+@pytest.mark.parametrize("source,fragments", SCENARIOS)
+def test_malformed_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                            source: str | bytes, fragments: list[str]) -> None:
+    file = tmp_path / "bad.py"
+    if isinstance(source, bytes):
+        file.write_bytes(source)
+    else:
+        file.write_text(source)
+    expect_bad_input(capsys, ["analyze", str(file), *FAST], fragments)
+
+
+@pytest.mark.parametrize("command", ["simulate", "phase-diagram", "search", "check"])
+def test_a_program_that_raises_is_reported_by_every_command(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:
+    file = tmp_path / "bad.py"
+    file.write_text(Path(LINEAR).read_text().replace(
+        'theta = pyro.sample("theta", dist.Uniform(lo, hi))',
+        'raise RuntimeError("belief exploded")'))
+    argv = {
+        "simulate": ["simulate", str(file), "--learners", "4", "--steps", "5", *FAST],
+        "phase-diagram": ["phase-diagram", str(file), "--x", "m0=0:1:3", "--y", "m1=0:1:3",
+                          "--out", "d.png", *FAST],
+        "search": ["search", str(file), "--trials", "2", "--export", "best.toml", *FAST],
+        "check": ["check", str(write_doc(tmp_path / "doc.toml", valid_document())),
+                  "--scenario", str(file), *FAST],
+    }[command]
+    expect_bad_input(capsys, argv, ["belief", "belief exploded"],
+                     absent=[tmp_path / "d.png", tmp_path / "best.toml",
+                             tmp_path / "linear-gaussian.sme-journal"])
+
+
+@pytest.mark.parametrize("make,fragments", [
+    pytest.param(lambda d: d / "missing.py", ["missing.py", "no such"], id="nonexistent"),
+    pytest.param(lambda d: d, ["is a directory"], id="a-directory"),
+    pytest.param(lambda d: _write(d / "scenario.txt", scenario_source()),
+                 ["scenario.txt", ".py"], id="not-a-py-file"),
+    pytest.param(lambda d: _write(d / "dir.py", None), ["dir.py", "is a directory"],
+                 id="a-directory-named-py"),
+])
+def test_scenario_path_is_not_a_scenario_file(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str],
+                                              make: Any, fragments: list[str]) -> None:
+    expect_bad_input(capsys, ["analyze", str(make(tmp_path)), *FAST], fragments)
+
+
+def _write(path: Path, text: str | None) -> Path:
+    if text is None:
+        path.mkdir()
+    else:
+        path.write_text(text)
+    return path
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    file = tmp_path / "bad.py"
+    file.write_text(scenario_source(actions="[]"))
+    cmd = [sys.executable, "-m", "sme", "analyze", str(file), *FAST]
+    plain = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
+    assert plain.returncode == 2
+    assert plain.stderr.splitlines() == [
+        f"sme: error: {file}: scenario 'corpus': 'actions' is empty; declare at least one "
+        "Action"]
+    debug = subprocess.run([sys.executable, "-m", "sme", "--debug", *cmd[3:]],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert debug.returncode != 0
+    assert "Traceback" in debug.stderr and "'actions' is empty" in debug.stderr
+
+
+# --------------------------------------------------------------------------- parameters
+
+PARAMETERS = [
+    pytest.param(["--set", "nope=1"], ["unknown parameter 'nope'", "known:"], id="unknown-name"),
+    pytest.param(["--set", "lo=abc"], ["parameter 'lo'", "expected a number", "'abc'"],
+                 id="text-for-float"),
+    pytest.param(["--set", "k=2.5"], ["parameter 'k'", "expected an integer"],
+                 id="float-for-int"),
+    pytest.param(["--set", "k=many"], ["parameter 'k'", "expected a number"],
+                 id="text-for-int"),
+    pytest.param(["--set", "mode=weird"], ["parameter 'mode'", "'weird'", "plain"],
+                 id="unknown-choice"),
+    pytest.param(["--set", "lo=-11"], ["parameter 'lo'", "below its low bound -10"],
+                 id="below-range"),
+    pytest.param(["--set", "k=11"], ["parameter 'k'", "above its high bound 10"],
+                 id="above-range"),
+    pytest.param(["--set", "scale=0"], ["parameter 'scale'", "below its low bound"],
+                 id="reward-out-of-range"),
+    pytest.param(["--set", "lo=nan"], ["parameter 'lo'", "finite"], id="nan"),
+    pytest.param(["--set", "m0=inf"], ["parameter 'm0'", "finite"], id="inf"),
+    pytest.param(["--set", "hi=-inf"], ["parameter 'hi'", "finite"], id="minus-inf"),
+    pytest.param(["--set", "lo"], ["--set", "expected NAME=VALUE", "'lo'"], id="set-without-eq"),
+    pytest.param(["--set", "=3"], ["--set", "expected NAME=VALUE"], id="set-without-name"),
+    pytest.param(["--set", "lo=2", "--set", "hi=1"], ["lo", "hi"], id="empty-prior-support"),
+    pytest.param(["--points", "0"], ["--points", "positive integer", "'0'"], id="points-zero"),
+    pytest.param(["--points", "-5"], ["--points", "positive integer", "'-5'"],
+                 id="points-negative"),
+    pytest.param(["--points", "many"], ["--points", "positive integer"], id="points-text"),
+    pytest.param(["--mc-samples", "0"], ["--mc-samples", "positive integer"], id="mc-zero"),
+    pytest.param(["--device", "tpu"], ["--device", "tpu"], id="unknown-device"),
+]
+
+
+@pytest.mark.parametrize("options,fragments", PARAMETERS)
+def test_bad_parameter_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                               options: list[str], fragments: list[str]) -> None:
+    argv = ["analyze", good_scenario(tmp_path), *FAST, *options]
+    expect_bad_input(capsys, argv, fragments)
+
+
+SEARCH_OPTIONS = [
+    pytest.param(["--range", "hi=abc"], ["--range hi", "'abc'"], id="range-not-numbers"),
+    pytest.param(["--range", "hi=5:1"], ["--range hi", "LO must be below HI"],
+                 id="range-reversed"),
+    pytest.param(["--range", "hi=0:20"], ["--range hi", "above its high bound"],
+                 id="range-outside-declared"),
+    pytest.param(["--range", "hi=1:2:3:4"], ["--range hi", "LO:HI"], id="range-too-many-parts"),
+    pytest.param(["--range", "nope=0:1"], ["--range nope", "unknown prior parameter"],
+                 id="range-unknown"),
+    pytest.param(["--range", "m0=0:1"], ["--range m0", "world parameter"],
+                 id="range-not-a-prior-parameter"),
+    pytest.param(["--range", "hi"], ["--range", "expected NAME=VALUE"], id="range-without-eq"),
+    pytest.param(["--range", "mode=plain,weird"], ["--range mode", "'weird'"],
+                 id="range-unknown-choice"),
+    pytest.param(["--robust", "m1=abc"], ["--robust", "m1"], id="robust-not-numbers"),
+    pytest.param(["--robust", "m1=0:1:0"], ["--robust", "m1"], id="robust-zero-count"),
+    pytest.param(["--robust", "lo=0:1"], ["--robust", "lo", "prior"], id="robust-prior-param"),
+    pytest.param(["--robust", "nope=0:1"], ["--robust", "nope"], id="robust-unknown"),
+    pytest.param(["--robust", "m1"], ["--robust", "m1"], id="robust-without-eq"),
+    pytest.param(["--robust", "m1=0:50"], ["--robust", "m1", "above"], id="robust-out-of-range"),
+    pytest.param(["--set", "hi=nan"], ["parameter 'hi'", "finite"], id="search-set-nan"),
+    pytest.param(["--trials", "0"], ["--trials", "positive integer"], id="trials-zero"),
+    pytest.param(["--weights", "1,2"], ["--weights", "F,D,M"], id="weights-two"),
+    pytest.param(["--margin-radius", "2"], ["--margin-radius", "(0, 1]"], id="radius-too-big"),
+    pytest.param(["--export", "best.ini"], ["best.ini", "unknown config format"],
+                 id="export-wrong-suffix"),
+    pytest.param(["--export", "nodir/best.toml"], ["nodir", "does not exist"],
+                 id="export-into-missing-directory"),
+]
+
+
+@pytest.mark.parametrize("options,fragments", SEARCH_OPTIONS)
+def test_bad_search_option(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                           options: list[str], fragments: list[str]) -> None:
+    argv = ["search", good_scenario(tmp_path), "--trials", "2", "--batch", "2",
+            "--margin-directions", "0", *FAST, *options]
+    expect_bad_input(capsys, argv, fragments, absent=[tmp_path / "corpus.sme-journal"])
+
+
+AXES = [
+    pytest.param("m0", ["axis 'm0'", "NAME=LO:HI:N"], id="axis-without-eq"),
+    pytest.param("m0=1:2", ["axis 'm0=1:2'", "NAME=LO:HI:N"], id="axis-without-count"),
+    pytest.param("m0=a:b:3", ["axis 'm0=a:b:3'", "numbers"], id="axis-not-numbers"),
+    pytest.param("m0=0:1:0", ["axis 'm0=0:1:0'", "N must be"], id="axis-zero-cells"),
+    pytest.param("m0=0:1:2.5", ["axis 'm0=0:1:2.5'", "integer"], id="axis-fractional-cells"),
+    pytest.param("m0=1:0:5", ["axis 'm0=1:0:5'", "LO < HI"], id="axis-reversed"),
+    pytest.param("m0=0:nan:5", ["axis 'm0=0:nan:5'", "finite"], id="axis-nan"),
+    pytest.param("m0=0:1:5:cubic", ["axis 'm0=0:1:5:cubic'", "'log' or 'lin'"],
+                 id="axis-unknown-spacing"),
+    pytest.param("m0=-1:1:5:log", ["axis 'm0=-1:1:5:log'", "LO > 0"], id="axis-log-negative"),
+    pytest.param("nope=0:1:5", ["axis 'nope=0:1:5'", "unknown parameter 'nope'"],
+                 id="axis-unknown-name"),
+    pytest.param("mode=0:1:5", ["axis 'mode=0:1:5'", "categorical"], id="axis-categorical"),
+    pytest.param("m0=-20:1:5", ["axis 'm0=-20:1:5'", "below its low bound"],
+                 id="axis-outside-declared"),
+    pytest.param("m1=0:1:5", ["same parameter 'm1'"], id="axis-same-as-y"),
+]
+
+
+@pytest.mark.parametrize("axis,fragments", AXES)
+def test_bad_phase_diagram_axis(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                axis: str, fragments: list[str]) -> None:
+    argv = ["phase-diagram", good_scenario(tmp_path), "--x", axis, "--y", "m1=0:1:3",
+            "--out", "diagram.png", *FAST]
+    expect_bad_input(capsys, argv, fragments, absent=[tmp_path / "diagram.png"])
+
+
+def test_bad_figure_suffix_writes_nothing(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["phase-diagram", good_scenario(tmp_path), "--x", "m0=0:1:3", "--y", "m1=0:1:3",
+            "--out", "diagram.docx", *FAST]
+    expect_bad_input(capsys, argv, ["diagram.docx"], absent=[tmp_path / "diagram.docx"])
+
+
+# --------------------------------------------------------------------------- config files
+
+_DOCUMENT: dict[str, Any] = {}
+
+
+def valid_document() -> dict[str, Any]:
+    """A valid exported document for the linear-Gaussian example (computed once)."""
+    if not _DOCUMENT:
+        from priors.compile import Resolution
+        from sme.analysis import Settings, analyze
+        from sme.export import document_from_analysis
+        from sme.scenario import load_scenario
+
+        analysis = analyze(load_scenario(LINEAR), {}, Settings(resolution=Resolution(41)))
+        _DOCUMENT.update(document_from_analysis(analysis).model_dump(mode="json",
+                                                                     exclude_none=True))
+    return json.loads(json.dumps(_DOCUMENT))
+
+
+def write_doc(path: Path, data: Any) -> Path:
+    """Write ``data`` in the format named by the suffix."""
+    if path.suffix == ".toml":
+        path.write_text(tomli_w.dumps(data))
+    elif path.suffix == ".json":
+        path.write_text(json.dumps(data))
+    else:
+        path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def edited(*path: str | int, value: Any = None, delete: bool = False) -> dict[str, Any]:
+    """The valid document with the item at ``path`` set to ``value`` (or deleted)."""
+    data = valid_document()
+    node: Any = data
+    for key in path[:-1]:
+        node = node[key]
+    if delete:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return data
+
+
+def _truncated(suffix: str) -> Any:
+    def make(directory: Path) -> Path:
+        file = write_doc(directory / f"doc{suffix}", valid_document())
+        text = file.read_text()
+        file.write_text(text[:len(text) // 2])
+        return file
+    return make
+
+
+def _document(name: str, data: Any) -> Any:
+    return lambda directory: write_doc(directory / name, data)
+
+
+def _text(name: str, text: str | bytes) -> Any:
+    def make(directory: Path) -> Path:
+        file = directory / name
+        if isinstance(text, bytes):
+            file.write_bytes(text)
+        else:
+            file.write_text(text)
+        return file
+    return make
+
+
+def _huge(directory: Path) -> Path:
+    file = directory / "huge.toml"
+    with file.open("wb") as handle:
+        handle.truncate(5 * 1024 * 1024)  # sparse: instant, over the 4 MB cap
+    return file
+
+
+def _directory(directory: Path) -> Path:
+    (directory / "dir.toml").mkdir()
+    return directory / "dir.toml"
+
+
+CONFIG_FILES = [
+    pytest.param(_truncated(".toml"), ["doc.toml", "invalid TOML"], id="truncated-toml"),
+    pytest.param(_truncated(".json"), ["doc.json", "invalid JSON"], id="truncated-json"),
+    pytest.param(_text("doc.yaml", "schema_version: 1\nscenario: {name: x, path: [\n"),
+                 ["doc.yaml", "invalid YAML"], id="truncated-yaml"),
+    pytest.param(_document("doc.toml", edited("schema_version", value=2)),
+                 ["doc.toml", "schema_version", "unsupported schema version 2"],
+                 id="schema-version-2"),
+    pytest.param(_document("doc.json", edited("schema_version", value="1")),
+                 ["doc.json", "schema_version"], id="schema-version-text"),
+    pytest.param(_document("doc.toml", edited("schema_version", delete=True)),
+                 ["doc.toml", "schema_version", "missing"], id="schema-version-missing"),
+    pytest.param(_document("doc.toml", edited("surprise", value=1)),
+                 ["doc.toml", "surprise", "unknown key"], id="unknown-top-level-key"),
+    pytest.param(_document("doc.yaml", edited("result", "extra", value="x")),
+                 ["doc.yaml", "result.extra", "unknown key"], id="unknown-nested-key"),
+    pytest.param(_document("doc.json", edited("result", "phase", value=3)),
+                 ["doc.json", "result.phase"], id="phase-wrong-type"),
+    pytest.param(_document("doc.json", edited("result", "phase", value="happy")),
+                 ["doc.json", "result.phase", "happy"], id="phase-unknown"),
+    pytest.param(_document("doc.toml", edited("result", "bn_set", value="a0")),
+                 ["doc.toml", "result.bn_set"], id="bn-set-not-a-list"),
+    pytest.param(_document("doc.toml", edited("result", "bn_set", value=["a0", "a9"])),
+                 ["doc.toml", "result.bn_set", "'a9'", "a0, a1"], id="bn-set-unknown-action"),
+    pytest.param(_document("doc.toml", edited("result", "pure_equilibria", value=["zz"])),
+                 ["doc.toml", "result.pure_equilibria", "'zz'"],
+                 id="equilibrium-unknown-action"),
+    pytest.param(_document("doc.json", edited("parameters", "prior", "hi", value="abc")),
+                 ["doc.json", "parameters.prior.hi", "expected a number"],
+                 id="parameter-wrong-type"),
+    pytest.param(_document("doc.json", edited("parameters", "prior", "hi", value=50.0)),
+                 ["doc.json", "parameters.prior.hi", "above its high bound 10"],
+                 id="parameter-out-of-range"),
+    pytest.param(_text("doc.json", json.dumps(edited("parameters", "prior", "hi", value=1.0))
+                       .replace('"hi": 1.0', '"hi": NaN')),
+                 ["doc.json", "parameters.prior.hi", "finite"], id="parameter-nan"),
+    pytest.param(_document("doc.toml", edited("parameters", "prior", value=[1, 2])),
+                 ["doc.toml", "parameters.prior"], id="parameters-not-a-table"),
+    pytest.param(_document("doc.toml", edited("provenance", "points", value=-3)),
+                 ["doc.toml", "provenance.points"], id="points-negative"),
+    pytest.param(_document("doc.toml", edited("provenance", "storage",
+                                              value="postgresql://u:pw@h/db")),
+                 ["doc.toml", "provenance.storage"], id="storage-with-password"),
+    pytest.param(_text("doc.yaml", "!!python/object/apply:os.system ['touch pwned']\n"),
+                 ["doc.yaml", "invalid YAML"], id="yaml-python-object-apply"),
+    pytest.param(_text("doc.yaml", "schema_version: !!python/name:os.system\n"),
+                 ["doc.yaml", "invalid YAML"], id="yaml-python-name"),
+    pytest.param(_text("doc.yaml", "a: !!python/object:collections.OrderedDict {}\n"),
+                 ["doc.yaml", "invalid YAML"], id="yaml-python-object"),
+    pytest.param(_text("doc.yaml", "a: !custom 3\n"), ["doc.yaml", "invalid YAML"],
+                 id="yaml-unknown-tag"),
+    pytest.param(_text("doc.yaml", "- 1\n- 2\n"), ["doc.yaml", "mapping"],
+                 id="yaml-top-level-list"),
+    pytest.param(_text("doc.toml", "a = 1\na = 2\n"), ["doc.toml", "invalid TOML"],
+                 id="toml-duplicate-key"),
+    pytest.param(_huge, ["huge.toml", "too large", "4194304"], id="huge-file"),
+    pytest.param(_text("doc.toml", ""), ["doc.toml"], id="empty-toml"),
+    pytest.param(_text("doc.json", ""), ["doc.json", "invalid JSON"], id="empty-json"),
+    pytest.param(_text("doc.yaml", ""), ["doc.yaml", "mapping"], id="empty-yaml"),
+    pytest.param(_text("doc.toml", b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe"),
+                 ["doc.toml", "UTF-8"], id="binary-garbage"),
+    pytest.param(_text("doc.ini", "[parameters]\nhi = 1\n"),
+                 ["doc.ini", "unknown config format"], id="wrong-suffix"),
+    pytest.param(_text("doc", "{}"), ["doc", "unknown config format"], id="no-suffix"),
+    pytest.param(lambda d: d / "missing.toml", ["missing.toml", "no such file"],
+                 id="missing-file"),
+    pytest.param(_directory, ["dir.toml"], id="a-directory"),
+]
+
+
+@pytest.mark.parametrize("make,fragments", CONFIG_FILES)
+def test_bad_exported_file_for_check(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     make: Any, fragments: list[str]) -> None:
+    file = make(tmp_path)
+    expect_bad_input(capsys, ["check", str(file), "--scenario", LINEAR, *FAST], fragments)
+
+
+PRIOR_FILES = [
+    pytest.param(_truncated(".toml"), ["doc.toml", "invalid TOML"], id="truncated-toml"),
+    pytest.param(_truncated(".json"), ["doc.json", "invalid JSON"], id="truncated-json"),
+    pytest.param(_text("doc.yaml", "prior: {hi: [\n"), ["doc.yaml", "invalid YAML"],
+                 id="truncated-yaml"),
+    pytest.param(_document("doc.toml", edited("schema_version", value=7)),
+                 ["doc.toml", "schema_version", "7"], id="schema-version-7"),
+    pytest.param(_document("doc.toml", {"parameters": {"prior": {"nope": 1.0}}}),
+                 ["doc.toml", "nope"], id="unknown-parameter"),
+    pytest.param(_document("doc.toml", {"parameters": {"prior": {"hi": 1.0},
+                                                       "surprise": {"x": 1}}}),
+                 ["doc.toml", "surprise"], id="unknown-group"),
+    pytest.param(_document("doc.json", {"hi": "abc"}), ["doc.json", "'hi'",
+                                                        "expected a number"],
+                 id="wrong-type"),
+    pytest.param(_document("doc.json", {"hi": True}), ["doc.json", "'hi'"],
+                 id="bool-for-float"),
+    pytest.param(_document("doc.yaml", {"prior": {"hi": 99}}), ["doc.yaml", "'hi'",
+                                                                "above its high bound"],
+                 id="out-of-range"),
+    pytest.param(_text("doc.json", '{"hi": Infinity}'), ["doc.json", "'hi'", "finite"],
+                 id="infinite"),
+    pytest.param(_text("doc.yaml", "hi: !!python/object/apply:os.system ['touch pwned']\n"),
+                 ["doc.yaml", "invalid YAML"], id="yaml-unsafe-tag"),
+    pytest.param(_huge, ["huge.toml", "too large"], id="huge-file"),
+    pytest.param(_text("doc.toml", b"\x00\xff\xfe\x00garbage"), ["doc.toml", "UTF-8"],
+                 id="binary-garbage"),
+    pytest.param(_text("doc.yaml", ""), ["doc.yaml", "mapping"], id="empty-yaml"),
+    pytest.param(_text("doc.yml.bak", "hi: 1\n"), ["doc.yml.bak", "unknown config format"],
+                 id="wrong-suffix"),
+    pytest.param(lambda d: d / "missing.json", ["missing.json", "no such file"],
+                 id="missing-file"),
+]
+
+
+@pytest.mark.parametrize("make,fragments", PRIOR_FILES)
+def test_bad_prior_file_for_analyze(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                    make: Any, fragments: list[str]) -> None:
+    file = make(tmp_path)
+    expect_bad_input(capsys, ["analyze", LINEAR, "--prior", str(file), *FAST], fragments)
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_check_needs_the_scenario_named(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    file = write_doc(tmp_path / "doc.toml", valid_document())
+    expect_bad_input(capsys, ["check", str(file), *FAST], ["doc.toml", "--scenario PATH"])
+    expect_bad_input(capsys, ["check", str(file), "--scenario", LINEAR,
+                              "--trust-scenario-path"], ["not both"])
+
+
+def test_the_valid_document_checks_clean(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """The corpus's documents differ from a file that passes only in the broken part."""
+    file = write_doc(tmp_path / "doc.toml", valid_document())
+    assert run_cli(["check", str(file), "--scenario", LINEAR, *FAST]) == 0
+    assert "unchanged" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- storage
+
+
+def _journal_directory(directory: Path) -> str:
+    (directory / "studies").mkdir()
+    return str(directory / "studies")
+
+
+STORAGES = [
+    pytest.param(lambda d: "postgresql://u:secret@127.0.0.1:1/db",
+                 ["postgresql://u:***@127.0.0.1:1/db"], id="unreachable-postgres"),
+    pytest.param(lambda d: "foo://x", ["storage foo://x", "cannot open"],
+                 id="unknown-scheme"),
+    pytest.param(lambda d: f"sqlite:///{d}/nowhere/studies.db", ["nowhere"],
+                 id="sqlite-in-missing-directory"),
+    pytest.param(_journal_directory, ["studies", "directory"], id="journal-is-a-directory"),
+    pytest.param(lambda d: str(d / "nowhere" / "x.sme-journal"), ["nowhere"],
+                 id="journal-in-missing-directory"),
+]
+
+
+@pytest.mark.parametrize("command", ["search", "candidates", "export"])
+@pytest.mark.parametrize("make,fragments", STORAGES)
+def test_bad_storage(tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str,
+                     make: Any, fragments: list[str]) -> None:
+    storage = make(tmp_path)
+    argv = {
+        "search": ["search", LINEAR, "--trials", "2", "--batch", "2", "--margin-directions",
+                   "0", "--export", "best.toml", *FAST],
+        "candidates": ["candidates", LINEAR],
+        "export": ["export", LINEAR, "--trial", "0", "-o", "out.toml"],
+    }[command]
+    line = expect_bad_input(capsys, [*argv, "--storage", storage], fragments,
+                            absent=[tmp_path / "best.toml", tmp_path / "out.toml",
+                                    tmp_path / "linear-gaussian.sme-journal"])
+    assert "secret" not in line
+
+
+def test_reading_a_missing_study_creates_nothing(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    journal = tmp_path / "linear-gaussian.sme-journal"
+    for argv in (["candidates", LINEAR], ["export", LINEAR, "--best", "-o", "out.toml"],
+                 ["candidates", "--study", "nope"]):
+        expect_bad_input(capsys, argv, ["sme-journal"], absent=[journal, tmp_path / "out.toml"])
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A journal holding a small finished study of the linear-Gaussian example."""
+    directory = tmp_path_factory.mktemp("study")
+    journal = directory / "linear-gaussian.sme-journal"
+    code = main(["search", LINEAR, "--trials", "4", "--batch", "4", "--margin-directions", "0",
+                 "--seed", "1", "--storage", str(journal), "--json", *FAST])
+    assert code == 0
+    return journal
+
+
+EXPORTS = [
+    pytest.param(["--trial", "99", "-o", "out.toml"], ["trial 99"], id="no-such-trial"),
+    pytest.param(["--trial", "-1", "-o", "out.toml"], ["--trial", "'-1'"], id="negative-trial"),
+    pytest.param(["--trial", "x", "-o", "out.toml"], ["--trial", "'x'"], id="text-trial"),
+    pytest.param(["--trial", "0", "-o", "out.ini"], ["out.ini", "unknown config format"],
+                 id="output-wrong-suffix"),
+    pytest.param(["--trial", "0", "-o", "nodir/out.toml"], ["nodir", "does not exist"],
+                 id="output-in-missing-directory"),
+    pytest.param(["--trial", "0", "--study", "nope", "-o", "out.toml"], ["no study 'nope'"],
+                 id="unknown-study"),
+    pytest.param(["--trial", "0", "--best", "-o", "out.toml"], ["--best", "--trial"],
+                 id="trial-and-best"),
+]
+
+
+@pytest.mark.parametrize("options,fragments", EXPORTS)
+def test_bad_export(tmp_path: Path, capsys: pytest.CaptureFixture[str], searched: Path,
+                    options: list[str], fragments: list[str]) -> None:
+    journal = tmp_path / searched.name
+    journal.write_bytes(searched.read_bytes())
+    expect_bad_input(capsys, ["export", LINEAR, "--storage", str(journal), *options],
+                     fragments, absent=[tmp_path / "out.toml", tmp_path / "out.ini"])
+
+
+def test_export_never_overwrites_without_force(tmp_path: Path, searched: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    journal = tmp_path / searched.name
+    journal.write_bytes(searched.read_bytes())
+    out = tmp_path / "out.toml"
+    out.write_text("# mine\n")
+    expect_bad_input(capsys, ["export", LINEAR, "--storage", str(journal), "--trial", "0",
+                              "-o", str(out)], ["out.toml", "already exists", "--force"])
+    assert out.read_text() == "# mine\n"
+
+
+def test_search_refuses_a_different_context(tmp_path: Path, searched: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    journal = tmp_path / searched.name
+    journal.write_bytes(searched.read_bytes())
+    expect_bad_input(capsys, ["search", LINEAR, "--trials", "8", "--batch", "4",
+                              "--margin-directions", "0", "--storage", str(journal),
+                              "--set", "m0=1", *FAST], ["m0"])
+
+
+def test_no_password_in_a_subprocess(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONWARNINGS": "default"}
+    result = subprocess.run(
+        [sys.executable, "-m", "sme", "candidates", "--study", "x", "--storage",
+         "postgresql://u:secret@127.0.0.1:1/db"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert result.returncode == 2
+    assert "secret" not in result.stdout + result.stderr
+    assert result.stderr.startswith("sme: error: ") and len(result.stderr.splitlines()) == 1
