@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import optuna
 import pytest
@@ -192,6 +197,72 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
     write_atomic(target, "a = 3\n", force=True)
     assert target.read_text() == "a = 3\n"
     assert [p.name for p in tmp_path.iterdir()] == ["x.toml"]
+
+
+@pytest.mark.parametrize("fails", ["write", "fsync", "move"])
+@pytest.mark.parametrize("existing", [True, False])
+def test_interrupted_write_leaves_the_old_file_or_none(fails: str, existing: bool,
+                                                        tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    """A write that fails at any step leaves the old file as it was (or no file), never a
+    partial one, and no temporary file."""
+    target = tmp_path / "x.toml"
+    if existing:
+        target.write_text("old = 1\n")
+    new = "".join(f"k{i} = {i}\n" for i in range(20000))
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise OSError(f"simulated failure in {fails}")
+
+    if fails == "write":
+        real_fdopen = os.fdopen
+
+        class Torn:  # writes half the text, then fails
+            def __init__(self, handle: Any) -> None:
+                self.handle = handle
+
+            def __enter__(self) -> Torn:
+                return self
+
+            def __exit__(self, *exc: object) -> None:
+                self.handle.close()
+
+            def write(self, text: str) -> int:
+                self.handle.write(text[: len(text) // 2])
+                self.handle.flush()
+                raise OSError("simulated failure in write")
+
+        monkeypatch.setattr(os, "fdopen", lambda *a, **k: Torn(real_fdopen(*a, **k)))
+    elif fails == "fsync":
+        monkeypatch.setattr(os, "fsync", boom)
+    else:  # the move into place (os.replace with --force, os.link without)
+        monkeypatch.setattr(os, "replace", boom)
+        monkeypatch.setattr(os, "link", boom)
+    with pytest.raises(OSError, match="simulated"):
+        write_atomic(target, new, force=existing)
+    monkeypatch.undo()
+    assert [p.name for p in tmp_path.iterdir()] == (["x.toml"] if existing else [])
+    if existing:
+        assert target.read_text() == "old = 1\n"
+
+
+def test_killed_export_leaves_the_old_file_whole(tmp_path: Path) -> None:
+    """SIGKILL between writing the temporary file and moving it into place: the old file
+    is untouched (only a hidden temporary file can be left behind)."""
+    target = tmp_path / "x.toml"
+    target.write_text("old = 1\n")
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from sme.export import write_atomic\n"
+        "os.replace = lambda *a: os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"write_atomic(Path({str(target)!r}), 'new = 2\\n' * 100000, force=True)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert done.returncode == -signal.SIGKILL
+    assert target.read_text() == "old = 1\n"
+    assert all(p == target or (p.name.startswith(".x.toml.") and p.name.endswith(".tmp"))
+               for p in tmp_path.iterdir())
 
 
 def test_credentials_never_reach_an_exported_file(searched: dict[str, Path],
