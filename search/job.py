@@ -101,6 +101,9 @@ def prepare(job: SearchJob, worker: int = 0, clean_stale: bool = True) -> Prepar
     if job.trials < 1:
         raise SMEError("--trials must be at least 1")
     scenario = load_scenario(job.scenario)
+    if not any(action.safe for action in scenario.actions):
+        raise SMEError(f"{job.scenario}: scenario {scenario.name!r} marks no action safe, so "
+                       "no prior can be safe; mark the acceptable ones Action(..., safe=True)")
     overrides: dict[str, Any] = {}
     for name, value in job.assignments:
         if name in overrides:

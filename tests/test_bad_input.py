@@ -314,6 +314,18 @@ def _write(path: Path, text: str | None) -> Path:
     return path
 
 
+def test_search_needs_a_safe_action(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                    ) -> None:
+    file = tmp_path / "bad.py"
+    file.write_text(scenario_source(actions='[Action("a0"), Action("a1")]'))
+    expect_bad_input(capsys, ["search", str(file), "--trials", "2", *FAST],
+                     ["bad.py", "marks no action safe", "safe=True"],
+                     absent=[tmp_path / "corpus.sme-journal"])
+    # analysing it is fine: no prior is safe, and the report says so
+    assert run_cli(["analyze", str(file), "--json", *FAST]) == 0
+    assert json.loads(capsys.readouterr().out)["phase"] == "misaligned"
+
+
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     file = tmp_path / "bad.py"
     file.write_text(scenario_source(actions="[]"))

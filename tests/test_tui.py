@@ -438,3 +438,77 @@ def test_the_cli_knows_tui() -> None:
     args = build_parser().parse_args(["tui", str(LINEAR), "--set", "hi=1.5", "--points", "51"])
     assert args.scenario == str(LINEAR) and args.points == 51
     assert args.assignments == [("hi", "1.5")]
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def cli_error(argv: list[str]) -> str:
+    """The message ``sme`` prints for ``argv`` (without ``sme: error: ``); exit code 2."""
+    import contextlib
+
+    from sme.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        assert main(argv) == 2
+    (line,) = err.getvalue().splitlines()
+    return line.removeprefix("sme: error: ")
+
+
+def test_a_scenario_with_a_syntax_error_shows_the_cli_message(tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text("scenario = Scenario(\n")
+    expected = cli_error(["analyze", "broken.py"])
+    assert expected.startswith("broken.py:1: syntax error")
+
+    async def script(app: SMEApp, pilot: Any) -> None:
+        assert expected in errors(app)
+        assert isinstance(app.screen, PickerScreen)
+
+    drive(make_app(Path("broken.py")), script)
+
+
+def test_opening_an_unsafe_yaml_prior_shows_the_cli_message(tmp_path: Path) -> None:
+    (tmp_path / "evil.yaml").write_text("hi: !!python/object/apply:os.system ['touch pwned']\n")
+    expected = cli_error(["analyze", str(LINEAR), "--prior", "evil.yaml"])
+    assert "evil.yaml:1: invalid YAML" in expected
+
+    async def script(app: SMEApp, pilot: Any) -> None:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press(*"evil.yaml", "enter")
+        await pilot.pause()
+        assert str(app.screen.query_one("#open-error").render()) == expected
+        await pilot.press("escape")
+        assert app.workbench is not None and app.workbench.values["hi"] == 5.0
+
+    drive(make_app(), script)
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_a_bad_storage_url_in_the_search_screen(tmp_path: Path) -> None:
+    url = "postgresql://u:secret@127.0.0.1:1/db"
+    expected = cli_error(["candidates", "--study", "linear-gaussian", "--storage", url])
+    assert "postgresql://u:***@127.0.0.1:1/db" in expected and "secret" not in expected
+
+    async def script(app: SMEApp, pilot: Any) -> None:
+        await pilot.press("f4")
+        await pilot.pause()
+        app.screen.query_one("#storage").value = url  # type: ignore[attr-defined]
+        await pilot.press("ctrl+l")
+        await settle(app, pilot)
+        assert errors(app) and errors(app)[-1] == expected
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        message = errors(app)[-1]
+        assert "postgresql://u:***@127.0.0.1:1/db" in message and "secret" not in message
+        assert "\n" not in message
+        app.screen.query_one("#storage").value = "foo://x"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert errors(app)[-1] == cli_error(["search", str(LINEAR), "--storage", "foo://x",
+                                              "--points", "41"])
+        assert app.current_mode == "search"
+        assert list(tmp_path.glob("*.sme-journal")) == []
+
+    drive(make_app(), script)
