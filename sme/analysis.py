@@ -283,6 +283,10 @@ class Analysis:
     methods: dict[str, str]
     settings: Settings
     warnings: list[str] = field(default_factory=list)
+    #: how many Θ points the prior's support was covered with (all dimensions together)
+    theta_points: int = 0
+    #: ``--verify``: the result at doubled resolution (see :func:`verify`), else ``None``
+    verification: dict[str, Any] | None = None
 
     @property
     def safe_actions(self) -> list[str]:
@@ -314,7 +318,9 @@ class Analysis:
             "best_response_graph": [list(e) for e in self.best_response.edges],
             "belief_dependencies": [list(e) for e in self.dependencies.edges],
             "explanation": self.explanation,
-            "resolution": {**self.settings.describe(), "methods": self.methods},
+            "resolution": {**self.settings.describe(), "theta_points": self.theta_points,
+                           "methods": self.methods},
+            "verification": self.verification,
             "warnings": self.warnings,
         }
 
@@ -334,6 +340,33 @@ def analyze(
         caught.append(str(w.message))
     report.warnings.extend(dict.fromkeys(caught))
     return report
+
+
+def verify(scenario: Scenario, overrides: Mapping[str, Any] | None, result: Analysis
+           ) -> Analysis:
+    """Analyse again at doubled resolution (twice the Θ points and Monte Carlo samples) and
+    record the comparison on ``result`` (``result.verification``; a warning when the phase
+    or the Berk–Nash set changes).  Returns ``result``."""
+    from dataclasses import replace
+
+    settings = result.settings
+    fine = analyze(scenario, overrides, replace(settings,
+                                                resolution=settings.resolution.doubled()))
+    unchanged = fine.phase == result.phase and fine.bn_set == result.bn_set
+    result.verification = {
+        "points": fine.settings.resolution.points,
+        "theta_points": fine.theta_points,
+        "mc_samples": fine.settings.resolution.mc_samples,
+        "phase": fine.phase.value,
+        "bn_set": fine.bn_set,
+        "unchanged": unchanged,
+    }
+    if not unchanged:
+        result.warnings.append(
+            f"at doubled resolution ({fine.theta_points} Θ points, "
+            f"{fine.settings.resolution.mc_samples} Monte Carlo samples) the result changes: "
+            f"phase {fine.phase.value}, set {{{', '.join(fine.bn_set)}}}; raise --points")
+    return result
 
 
 def _summarise_points(points: Mapping[str, torch.Tensor], mask: torch.Tensor
@@ -375,6 +408,7 @@ def _report(batch: BatchAnalysis, row: int) -> Analysis:
         pure_equilibria=batch.pure_names(row), mixed_equilibria=mixed, fitted=fitted,
         explanation=text, best_response=br_graph, dependencies=deps,
         methods=dict(batch.tensors.methods), settings=batch.settings,
+        theta_points=int(batch.tensors.kl.shape[1]),
     )
 
 

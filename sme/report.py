@@ -61,9 +61,15 @@ def render_analysis(analysis: Analysis, console: Console) -> None:
     res = analysis.settings.resolution
     methods = ", ".join(f"{k}: {v}" for k, v in analysis.methods.items())
     footer = Text(
-        f"resolution: {res.points} points per latent dimension, {res.mc_samples} Monte Carlo "
-        f"samples where needed, tie tolerance {analysis.settings.tolerance.kl_rtol:g} "
-        f"(relative); {methods}", style="dim")
+        f"resolution: {analysis.theta_points} Θ points ({res.points} per latent dimension), "
+        f"{res.mc_samples} Monte Carlo samples where needed, tie tolerance "
+        f"{analysis.settings.tolerance.kl_rtol:g} (relative); {methods}", style="dim")
+    check = analysis.verification
+    if check is not None:
+        verdict = "unchanged" if check["unchanged"] else (
+            f"CHANGED to {check['phase']}, {{{', '.join(check['bn_set'])}}}")
+        footer.append(f"\nverified at doubled resolution ({check['theta_points']} Θ points, "
+                      f"{check['mc_samples']} Monte Carlo samples): {verdict}")
     parts = [head, Text(), params, Text(),
              Text.assemble(("Berk–Nash set  ", "bold"), "{" + ", ".join(analysis.bn_set) + "}"),
              actions]

@@ -58,18 +58,21 @@ def run(args: argparse.Namespace) -> int:
     result = check_document(document, scenario, settings, args.file)
     for message in result.warnings:
         warn(message)
+    described = settings.describe()
+    at = (f"at {resolution.points} Θ points per latent dimension, {resolution.mc_samples} "
+          f"Monte Carlo samples, tie tolerance {described['kl_tie_rtol']:g}")
     if args.json:
-        print(json.dumps(result.to_json(), indent=2))
+        print(json.dumps({**result.to_json(), "resolution": described}, indent=2))
     elif result.same:
         print(f"{args.file}: unchanged — phase {result.phase}, Berk–Nash set "
-              f"{{{', '.join(result.bn_set)}}}")
+              f"{{{', '.join(result.bn_set)}}} ({at})")
     else:
         for problem in result.problems:
             print(f"{args.file}: {problem}")
         if result.phase is not None:
             print(f"{args.file}: CHANGED — phase {result.recorded_phase} → {result.phase}, "
                   f"Berk–Nash set {{{', '.join(result.recorded_bn_set)}}} → "
-                  f"{{{', '.join(result.bn_set)}}}")
+                  f"{{{', '.join(result.bn_set)}}} ({at})")
         else:
             print(f"{args.file}: CHANGED — the scenario's parameters differ from the file's")
     return EXIT_OK if result.same else EXIT_UNSAFE

@@ -123,7 +123,7 @@ def add_parser(commands: Any) -> None:
                         help="let --export overwrite an existing file")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object: study, storage, trials, feasible, "
-                        "best_trial")
+                        "best_trial, resolution")
     add_numeric_options(parser)
     parser.set_defaults(run=run)
 
@@ -283,16 +283,22 @@ def _finish(ready: Any, args: argparse.Namespace, interrupted: bool) -> int:
             document = export_document(ready.study, best.trial, ready.storage.label)
             write_export(document, args.export, force=args.force)
             exported = args.export
+    resolution = ready.job.settings().describe()
     if args.json:
         print(json.dumps({"study": ready.study_name, "storage": ready.storage.label,
                           "trials": progress.complete, "feasible": progress.feasible,
-                          "best_trial": None if best is None else best.trial}, indent=2))
+                          "best_trial": None if best is None else best.trial,
+                          "resolution": resolution}, indent=2))
     else:
         console = Console()
         console.print(f"study [bold]{ready.study_name}[/] in {ready.storage.label}: "
                       f"{progress.complete} trials complete, {progress.feasible} safe"
                       + (f", {progress.failed} could not be analysed" if progress.failed
                          else ""))
+        console.print(f"[dim]resolution: {resolution['points']} Θ points per latent dimension "
+                      f"(at most {resolution['max_points']} in all), "
+                      f"{resolution['mc_samples']} Monte Carlo samples where needed, tie "
+                      f"tolerance {resolution['kl_tie_rtol']:g} (relative)[/]")
         if ranked:
             render_candidates(ranked[:5], console)
         if exported:
