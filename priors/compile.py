@@ -113,14 +113,32 @@ Values = Mapping[str, Any]  # name -> (B,) tensor, or a constant Python value
 # --------------------------------------------------------------------------- tracing
 
 
-def _call(role: str, program: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def _call(role: str, program: Callable[..., Any], *args: Any,
+          _source: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+    """``program(*args, **kwargs)``; an exception becomes a one-line :class:`ProgramError`
+    naming ``role`` and the line of ``_source`` (the user's function, default ``program``)."""
     try:
         return program(*args, **kwargs)
     except (ProgramError, GridError):
         raise
     except Exception as exc:  # the user's code: report, never crash
         first_line = (str(exc).strip().splitlines() or [""])[0]
-        raise ProgramError(f"{role} program raised {type(exc).__name__}: {first_line}") from exc
+        raise ProgramError(f"{role} program raised {type(exc).__name__}"
+                           f"{_where(_source or program, exc)}: {first_line}") from exc
+
+
+def _where(program: Callable[..., Any], exc: BaseException) -> str:
+    """`` at FILE:LINE`` of the deepest traceback frame in ``program``'s own file, or ``""``."""
+    code = getattr(program, "__code__", None)
+    if code is None:
+        return ""
+    found = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == code.co_filename:
+            found = f" at {code.co_filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
 
 
 def _sample_sites(trace: poutine.Trace) -> dict[str, dict[str, Any]]:
@@ -138,7 +156,7 @@ def trace_program(
     """Run ``program`` under ``poutine.trace`` (and ``condition`` on ``data``); return its sites."""
     model = poutine.condition(program, data=dict(data)) if data else program
     tracer = poutine.trace(model)
-    _call(role, tracer.get_trace, *args, **kwargs)
+    _call(role, tracer.get_trace, *args, _source=program, **kwargs)
     return _sample_sites(tracer.trace)
 
 

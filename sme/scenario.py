@@ -218,7 +218,8 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         spec.loader.exec_module(module)
     except SyntaxError as exc:
-        raise ScenarioError(f"{file}:{exc.lineno}: syntax error: {exc.msg}") from exc
+        where = f"{file}:{exc.lineno}" if exc.lineno else str(file)
+        raise ScenarioError(f"{where}: syntax error: {exc.msg}") from exc
     except ScenarioError as exc:
         raise ScenarioError(f"{file}: {exc}") from exc
     except (Exception, SystemExit) as exc:  # the file's own code: report, never exit

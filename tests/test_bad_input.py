@@ -179,15 +179,18 @@ SCENARIOS = [
     pytest.param(scenario_source(belief="""\
         def belief(action, lo, hi, k, mode):
             raise RuntimeError("belief exploded")
-        """), ["belief", "belief exploded"], id="belief-raises"),
+        """), ["belief program raised RuntimeError at ", "bad.py:", "belief exploded"],
+        id="belief-raises"),
     pytest.param(scenario_source(world="""\
         def world(action, m0, m1):
             raise KeyError("world exploded")
-        """), ["world", "world exploded"], id="world-raises"),
+        """), ["world program raised KeyError at ", "bad.py:", "world exploded"],
+        id="world-raises"),
     pytest.param(scenario_source(payoff="""\
         def payoff(action, y, scale):
             raise ValueError("payoff exploded")
-        """), ["payoff", "payoff exploded"], id="payoff-raises"),
+        """), ["payoff program raised ValueError at ", "bad.py:", "payoff exploded"],
+        id="payoff-raises"),
     pytest.param(scenario_source(belief="""\
         def belief(action, lo, hi, k, mode):
             theta = pyro.sample("theta", dist.Uniform(lo, hi))
@@ -257,7 +260,8 @@ SCENARIOS = [
                  ["bad.py", "'name'"], id="empty-scenario-name"),
     pytest.param(scenario_source(build=BUILD.replace("world=world", "world=42")),
                  ["bad.py", "'world'", "function"], id="world-not-callable"),
-    pytest.param(b"\x00\x01\x02garbage\xff\xfe", ["bad.py"], id="binary-garbage"),
+    pytest.param(b"\x00\x01\x02garbage\xff\xfe", ["bad.py: syntax error", "null bytes"],
+                 id="binary-garbage"),
 ]
 
 
