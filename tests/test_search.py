@@ -279,7 +279,8 @@ def test_seeded_search_finds_a_safe_prior_and_is_reproducible(
                                *FAST, "--json")
         assert code == 0
         summary = json.loads(out)
-        assert set(summary) == {"study", "storage", "trials", "feasible", "best_trial"}
+        assert set(summary) == {"study", "storage", "trials", "feasible", "best_trial",
+                               "resolution"}
         assert summary["study"] == "linear-gaussian" and summary["trials"] == 16
         assert summary["storage"].endswith("linear-gaussian.sme-journal")
         assert summary["feasible"] > 0 and summary["best_trial"] is not None
