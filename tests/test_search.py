@@ -423,32 +423,64 @@ def _search_process(cwd: Path, *argv: str) -> subprocess.Popen[str]:
         cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _wait_for_trials(journal: Path, count: int, process: subprocess.Popen[str],
-                     mid_batch: bool = False) -> None:
-    """Wait until ``count`` trials finished (and, with ``mid_batch``, a batch is being
-    evaluated: RUNNING trials with their parameters asked)."""
+def _wait_for_trials(journal: Path, count: int, process: subprocess.Popen[str]) -> None:
+    """Wait until ``count`` trials finished."""
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()
         if journal.is_file():
             done = sum(1 for line in journal.read_text().splitlines()
                        if '"datetime_complete"' in line)
-            if done >= count and (not mid_batch or any(
-                    t.params for t in load(journal, "linear-gaussian").get_trials(
-                        states=(TrialState.RUNNING,)))):
+            if done >= count:
                 return
         time.sleep(0.1)
     raise AssertionError("the search made no progress")
+
+
+PAUSING_BELIEF = """
+def _pause_when_asked():
+    \"\"\"Block inside the batched analysis while the file `pause` exists (test hook).\"\"\"
+    import pathlib, time
+    here = pathlib.Path(__file__).parent
+    if (here / "pause").exists():
+        (here / "paused").touch()
+        time.sleep(600)
+
+
+def belief(action, lo, hi, g0):
+    _pause_when_asked()
+"""
+
+
+def _pausing_scenario(where: Path) -> Path:
+    """A copy of the linear-Gaussian scenario whose belief program blocks on request, so a
+    test can kill a search exactly while a batch is being evaluated."""
+    text = Path(LINEAR).read_text()
+    head = "def belief(action, lo, hi, g0):\n"
+    assert head in text
+    copy = where / "linear_gaussian.py"
+    copy.write_text(text.replace(head, PAUSING_BELIEF.lstrip("\n"), 1))
+    return copy
 
 
 def test_killed_search_keeps_completed_trials_and_resumes(tmp_path: Path) -> None:
     """SIGKILL mid-batch, rerun: completed trials kept as they were, the dead run's RUNNING
     trials failed and each retried once with its parameters, the target reached."""
     journal = tmp_path / "linear-gaussian.sme-journal"
-    process = _search_process(tmp_path, "--trials", "400")
-    _wait_for_trials(journal, 6, process, mid_batch=True)
+    scenario = str(_pausing_scenario(tmp_path))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sme", "search", scenario, *FAST, "--batch", "2",
+         "--trials", "400"], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    _wait_for_trials(journal, 6, process)
+    (tmp_path / "pause").touch()  # the next batch blocks inside its evaluation
+    deadline = time.monotonic() + 90
+    while not (tmp_path / "paused").exists():
+        assert process.poll() is None and time.monotonic() < deadline, "never paused"
+        time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    (tmp_path / "pause").unlink()
     killed = load(journal, "linear-gaussian")
     before = {t.number: (t.params, t.values) for t in killed.trials
               if t.state == TrialState.COMPLETE}
@@ -456,7 +488,7 @@ def test_killed_search_keeps_completed_trials_and_resumes(tmp_path: Path) -> Non
     assert len(before) >= 6 and any(stale.values())  # killed in the middle of a batch
     target = len(before) + len(stale) + 2
     rerun = subprocess.run(
-        [sys.executable, "-m", "sme", "search", LINEAR, *FAST, "--trials", str(target),
+        [sys.executable, "-m", "sme", "search", scenario, *FAST, "--trials", str(target),
          "--json"], cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
     assert f"{len(stale)} trial(s) left running" in rerun.stderr
