@@ -63,6 +63,8 @@ MAX_RETRIES = 3
 #: Python packages needed by URL schemes (the scheme's default driver)
 _DRIVERS = {"postgresql": "psycopg[binary]", "postgres": "psycopg[binary]",
             "mysql": "pymysql", "redis": "redis"}
+#: URL schemes (before any ``+driver``) that name an Optuna storage
+KNOWN_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "redis")
 #: PostgreSQL drivers a bare ``postgresql://`` URL may use, preferred first: (module, dialect)
 _POSTGRES_DRIVERS = (("psycopg", "postgresql+psycopg"), ("psycopg2", "postgresql+psycopg2"))
 
@@ -157,6 +159,10 @@ class StorageSpec:
         if self.is_journal_file:
             return _open_journal(Path(self.raw))
         scheme = self.raw.split("://", 1)[0].lower()
+        if scheme.split("+")[0] not in KNOWN_SCHEMES:
+            raise SMEError(
+                f"storage {self.label}: unknown scheme {scheme!r} (expected a journal file "
+                f"path or a URL starting {', '.join(s + '://' for s in KNOWN_SCHEMES)})")
         try:
             if scheme == "redis":
                 from optuna.storages.journal import JournalRedisBackend
