@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import pyro
 import pyro.distributions as dist
 import pytest
 import torch
+from cli_runner import run_cli
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState
 
@@ -34,7 +34,6 @@ from search.study import (
 )
 from sme import Action, Param, Scenario, load_scenario
 from sme.analysis import Settings, analyze
-from sme.cli import main
 from sme.errors import SMEError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,22 +43,7 @@ FAST = ["--points", "101", "--margin-directions", "4", "--threads", "1"]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
 
 
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    """Small batches run fastest on one torch thread (and tests share the machine)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as stop:
-        code = int(stop.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def load(storage: Path | str, name: str) -> optuna.Study:

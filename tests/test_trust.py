@@ -7,20 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-
-from sme.cli import main
+from cli_runner import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SYCOPHANCY = str(ROOT / "examples" / "sycophancy.py")
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as stop:
-        code = int(stop.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_analysis_reports_its_resolution(capsys: pytest.CaptureFixture[str]) -> None:

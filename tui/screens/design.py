@@ -7,18 +7,18 @@ two graphs, and the status bar the analysis time.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from sme.analysis import Analysis
 from tui import engine
+from tui.screens.base import WorkbenchScreen
 from tui.widgets.bn_set import BerkNashSet
 from tui.widgets.graph_view import GraphView, render_best_response, render_dependencies
 from tui.widgets.param_editor import ParamEditor, ParamInput
@@ -26,12 +26,8 @@ from tui.widgets.phase_badge import PhaseBadge
 from tui.widgets.screen_tabs import ScreenTabs
 from tui.widgets.status_bar import StatusBar
 
-if TYPE_CHECKING:
-    from tui.app import SMEApp
-    from tui.workbench import Workbench
 
-
-class DesignScreen(Screen[None]):
+class DesignScreen(WorkbenchScreen):
     """Edit the prior; see its phase."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -43,16 +39,6 @@ class DesignScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__(name="design")
         self._ticket = 0
-
-    @property
-    def sme(self) -> SMEApp:
-        return cast("SMEApp", self.app)
-
-    @property
-    def bench(self) -> Workbench:
-        bench = self.sme.workbench
-        assert bench is not None
-        return bench
 
     def compose(self) -> ComposeResult:
         scenario = self.bench.scenario

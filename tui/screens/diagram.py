@@ -4,14 +4,13 @@ marked; ``enter`` on a cell loads its values into the editor."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
 
 from priors.params import Param
@@ -19,6 +18,7 @@ from sme.diagram import PhaseDiagram, parse_axis
 from sme.phases import Phase
 from sme.report import PHASE_GLYPH
 from tui import engine
+from tui.screens.base import WorkbenchScreen
 from tui.values import format_value
 from tui.widgets.phase_badge import phase_style
 from tui.widgets.phase_grid import GridData, PhaseGrid
@@ -26,7 +26,6 @@ from tui.widgets.screen_tabs import ScreenTabs
 from tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from tui.app import SMEApp
     from tui.workbench import Workbench
 
 #: default number of cells along x and y
@@ -64,7 +63,7 @@ def legend() -> Text:
     return text
 
 
-class DiagramScreen(Screen[None]):
+class DiagramScreen(WorkbenchScreen):
     """Sweep two parameters and move across the phases."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+r", "compute", "Compute")]
@@ -72,16 +71,6 @@ class DiagramScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__(name="diagram")
         self.diagram: PhaseDiagram | None = None
-
-    @property
-    def sme(self) -> SMEApp:
-        return cast("SMEApp", self.app)
-
-    @property
-    def bench(self) -> Workbench:
-        bench = self.sme.workbench
-        assert bench is not None
-        return bench
 
     def compose(self) -> ComposeResult:
         params = self.bench.scenario.all_params

@@ -9,7 +9,7 @@ editor, ``x`` exports it; opening an existing study shows its candidates.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -18,12 +18,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import (
     Button,
     DataTable,
     Footer,
-        Input,
+    Input,
     Label,
     ProgressBar,
     Select,
@@ -31,6 +30,7 @@ from textual.widgets import (
 )
 
 from tui import engine, services
+from tui.screens.base import WorkbenchScreen
 from tui.services import Candidate, SearchProgress, SearchRequest
 from tui.values import format_value
 from tui.widgets.candidates import CandidatesTable
@@ -39,7 +39,6 @@ from tui.widgets.screen_tabs import ScreenTabs
 from tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from tui.app import SMEApp
     from tui.workbench import Workbench
 
 #: form defaults: trials per run and trials per batch
@@ -72,7 +71,7 @@ def compare(bench: Workbench, candidate: Candidate | None) -> RenderableType:
     return Group(head, Text(), table)
 
 
-class SearchScreen(Screen[None]):
+class SearchScreen(WorkbenchScreen):
     """Search for safe priors; browse, compare, load and export candidates."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -90,16 +89,6 @@ class SearchScreen(Screen[None]):
         self.study_name = ""
         self.storage_label = ""
         self._study: object = None
-
-    @property
-    def sme(self) -> SMEApp:
-        return cast("SMEApp", self.app)
-
-    @property
-    def bench(self) -> Workbench:
-        bench = self.sme.workbench
-        assert bench is not None
-        return bench
 
     def compose(self) -> ComposeResult:
         scenario = self.bench.scenario

@@ -4,26 +4,22 @@ end up (long-run action frequencies, settling, shares over time)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, ProgressBar
 
 from sme.dynamics import DynamicsSettings, Simulation
 from sme.phases import Phase
 from tui import engine
+from tui.screens.base import WorkbenchScreen
 from tui.widgets.phase_badge import PhaseBadge
 from tui.widgets.screen_tabs import ScreenTabs
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.trajectory import TrajectoryView
-
-if TYPE_CHECKING:
-    from tui.app import SMEApp
-    from tui.workbench import Workbench
 
 #: form defaults (smaller than the command line's, so a run takes a moment)
 DEFAULTS = {"learners": "200", "steps": "500", "epsilon": "0", "seed": "0"}
@@ -31,23 +27,13 @@ DEFAULTS = {"learners": "200", "steps": "500", "epsilon": "0", "seed": "0"}
 MAX_POINTS = 201
 
 
-class SimulateScreen(Screen[None]):
+class SimulateScreen(WorkbenchScreen):
     """Simulate learners on the current prior."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+r", "run", "Run")]
 
     def __init__(self) -> None:
         super().__init__(name="simulate")
-
-    @property
-    def sme(self) -> SMEApp:
-        return cast("SMEApp", self.app)
-
-    @property
-    def bench(self) -> Workbench:
-        bench = self.sme.workbench
-        assert bench is not None
-        return bench
 
     def compose(self) -> ComposeResult:
         yield ScreenTabs("simulate", self.bench.label)

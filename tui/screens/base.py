@@ -1,0 +1,28 @@
+"""The base of the screens that work on the open scenario (design, diagram, search,
+simulate): typed access to the app and its workbench."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from tui.app import SMEApp
+    from tui.workbench import Workbench
+
+
+class WorkbenchScreen(Screen[None]):
+    """A screen of the open scenario; only pushed once a workbench exists."""
+
+    @property
+    def sme(self) -> SMEApp:
+        """The running app, typed."""
+        return cast("SMEApp", self.app)
+
+    @property
+    def bench(self) -> Workbench:
+        """The open scenario and its current values."""
+        bench = self.sme.workbench
+        assert bench is not None
+        return bench
