@@ -5,17 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sme.cli import EXIT_OK, EXIT_UNSAFE, warn
+from sme.cli import EXIT_OK, EXIT_UNSAFE, int_at_least, warn
 
-
-def _trial_number(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a trial number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a trial number ≥ 0, got {text!r}")
-    return value
+_trial_number = int_at_least(0, "a trial number ≥ 0")
 
 
 def add_parser(commands: Any) -> None:

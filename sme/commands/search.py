@@ -14,6 +14,7 @@ from sme.cli import (
     EXIT_OK,
     EXIT_UNSAFE,
     add_numeric_options,
+    int_at_least,
     parse_assignment,
     positive_int,
     warn,
@@ -43,14 +44,7 @@ def _radius(text: str) -> float:
     return value
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}")
-    return value
+_count = int_at_least(0, "an integer ≥ 0")
 
 
 def add_parser(commands: Any) -> None:
