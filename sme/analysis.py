@@ -240,10 +240,12 @@ def _check_fit(scenario: Scenario, tensors: ModelTensors, configs: list[dict[str
         row, action = (int(x) for x in torch.nonzero(unfit)[0])
         sites = ", ".join(repr(site) for site in scenario.observed)
         where = "" if len(configs) == 1 else f" (configuration {row})"
+        points = tensors.kl.shape[-2]
         raise ProgramError(
-            f"site {sites}: after action {scenario.action_names[action]!r} every Θ point has "
-            f"infinite KL{where}: the belief program cannot produce outcomes the world "
-            "produces (their supports disagree)"
+            f"site {sites}: after action {scenario.action_names[action]!r} every one of the "
+            f"{points} Θ points has infinite KL{where}: the belief program cannot produce "
+            "outcomes the world produces (their supports disagree"
+            + (", or too few points: raise --points)" if points < 16 else ")")
         )
 
 

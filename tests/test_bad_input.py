@@ -784,3 +784,10 @@ def test_no_password_in_a_subprocess(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "secret" not in result.stdout + result.stderr
     assert result.stderr.startswith("sme: error: ") and len(result.stderr.splitlines()) == 1
+
+
+def test_too_few_points_are_named_as_a_cause(capsys: pytest.CaptureFixture[str]) -> None:
+    """Two Θ points on a Beta prior are its ends, where a Bernoulli belief cannot produce
+    both outcomes: the message suggests more points."""
+    expect_bad_input(capsys, ["analyze", str(Path(LINEAR).with_name("deception.py")),
+                              "--points", "2"], ["2 Θ points", "raise --points"])
