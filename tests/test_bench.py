@@ -27,3 +27,36 @@ def test_bench_json_has_the_documented_figures(capsys: pytest.CaptureFixture[str
                                                         / search["sqlite_trials_per_s"])
     assert data["peak_rss_mb"] >= analysis["peak_rss_mb"] > 0
     assert data["device"] == "cpu"
+
+
+def test_a_cuda_run_reports_the_cpu_figures_beside_it(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    """On a CUDA device the same measurements run on the CPU too, with GPU/CPU ratios (the
+    measurements themselves are replaced here: this machine has no GPU)."""
+    import sme.bench
+
+    def figures(device: str, quick: bool, say: object) -> dict[str, object]:
+        speed = 10.0 if device.startswith("cuda") else 1.0
+        return {"device": device, "device_name": device, "threads": 2, "torch": "x",
+                "analysis": {"batched_per_s": 500.0 * speed, "plain_per_s": 1.0,
+                             "ratio": 500.0 * speed, "points": 401, "plain_agrees": True,
+                             "peak_rss_mb": 100.0},
+                "phase_diagram_200_s": 5.0 / speed,
+                "phase_diagram": {"seconds": 5.0 / speed, "peak_rss_mb": 100.0},
+                "search": None,
+                "simulate": {"learner_steps_per_s": 1e5 * speed, "learners": 10, "steps": 10,
+                             "peak_rss_mb": 100.0},
+                "peak_rss_mb": 100.0}
+
+    monkeypatch.setattr(sme.bench, "_measure_all", figures)
+    result = sme.bench.run_bench("cuda")
+    assert result["device"] == "cuda" and result["cpu"]["device"] == "cpu"
+    assert result["gpu_vs_cpu"] == pytest.approx(
+        {"analysis": 10.0, "phase_diagram_200": 10.0, "simulate": 10.0})
+    import sme.analysis
+
+    monkeypatch.setattr(sme.analysis, "resolve_device", lambda name: "cuda")
+    assert main(["bench", "--device", "cuda"]) == 0
+    out = capsys.readouterr().out
+    assert "GPU vs CPU: analysis ×10.0" in out and "sme bench — cpu" in out
