@@ -11,10 +11,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def _peak_rss_mb() -> float:
@@ -23,9 +20,14 @@ def _peak_rss_mb() -> float:
 
 
 def _scenario(name: str) -> Any:
+    from sme.errors import SMEError
     from sme.scenario import load_scenario
+    from sme.shipped import examples_dir
 
-    return load_scenario(EXAMPLES / f"{name}.py")
+    folder = examples_dir()
+    if folder is None:
+        raise SMEError("sme bench: the shipped examples are not installed (reinstall the package)")
+    return load_scenario(folder / f"{name}.py")
 
 
 def _settings(device: str) -> Any:
@@ -93,8 +95,7 @@ def _search(device: str, trials: int) -> dict[str, Any] | None:
         from search.bench import measure  # type: ignore[import-not-found]
     except ImportError:
         return None
-    return measure(_scenario("sycophancy" if (EXAMPLES / "sycophancy.py").exists()
-                             else "linear_gaussian"), _settings(device), trials)
+    return measure(_scenario("sycophancy"), _settings(device), trials)
 
 
 def _child(conn: Any, fn: Callable[..., dict[str, Any] | None], args: tuple[Any, ...]

@@ -17,6 +17,7 @@ from textual.signal import Signal
 
 from sme.analysis import Settings
 from sme.export import ExportedPrior
+from sme.shipped import examples_dir
 from tui import engine, recent, services
 from tui.commands import SMECommands
 from tui.screens.design import DesignScreen
@@ -213,9 +214,8 @@ class SMEApp(App[None]):
 
 
 def _default_examples() -> Path | None:
-    """``examples/`` in the working directory, else beside the installed package."""
+    """``examples/`` in the working directory, else the shipped examples."""
     here = Path("examples")
     if here.is_dir():
         return here
-    shipped = Path(__file__).resolve().parent.parent / "examples"
-    return shipped if shipped.is_dir() else None
+    return examples_dir()
