@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from priors.compile import ProgramError
+from priors.grid import GridError
 from priors.params import Param, grid_values
 from sme.analysis import Settings, summarise_batch
 from sme.errors import SMEError
@@ -151,8 +153,33 @@ def phase_diagram(
     params = scenario.all_params
     xs, ys = x.values(params[x.name]), y.values(params[y.name])
     configs = [{**fixed, x.name: xv, y.name: yv} for yv in ys for xv in xs]
-    codes = summarise_batch(scenario, configs, settings, progress).phases()
+    try:
+        codes = summarise_batch(scenario, configs, settings, progress).phases()
+    except (ProgramError, GridError) as exc:
+        raise _cell_error(scenario, configs, settings, x, y, exc) from exc
     grid = [codes[j * len(xs):(j + 1) * len(xs)] for j in range(len(ys))]
     base = scenario.values(overrides or {})
     baseline = {x.name: float(base[x.name]), y.name: float(base[y.name])}
     return PhaseDiagram(scenario, x, y, xs, ys, grid, scenario.values(fixed), baseline)
+
+
+def _cell_error(scenario: Scenario, configs: list[dict[str, Any]], settings: Settings,
+                x: Axis, y: Axis, error: Exception) -> SMEError:
+    """The first cell that cannot be analysed, found by bisection, named in one line."""
+    rows = list(range(len(configs)))
+    message = str(error)
+    while len(rows) > 1:
+        half = rows[:len(rows) // 2]
+        try:
+            summarise_batch(scenario, [configs[i] for i in half], settings)
+        except (ProgramError, GridError) as exc:
+            rows, message = half, str(exc)
+            continue
+        rows = rows[len(rows) // 2:]
+    cell = configs[rows[0]]
+    try:
+        summarise_batch(scenario, [cell], settings)
+    except (ProgramError, GridError) as exc:
+        message = str(exc)
+    return SMEError(f"cell {x.name}={cell[x.name]:g}, {y.name}={cell[y.name]:g}: {message} "
+                    "(choose axis ranges where every cell is a valid configuration)")

@@ -791,3 +791,16 @@ def test_too_few_points_are_named_as_a_cause(capsys: pytest.CaptureFixture[str])
     both outcomes: the message suggests more points."""
     expect_bad_input(capsys, ["analyze", str(Path(LINEAR).with_name("deception.py")),
                               "--points", "2"], ["2 Θ points", "raise --points"])
+
+
+def test_a_diagram_cell_that_is_no_valid_prior_is_named(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sweeping lo against hi puts lo > hi in some cells: the first such cell is named."""
+    monkeypatch.chdir(tmp_path)
+    line = expect_bad_input(capsys, ["phase-diagram", LINEAR, "--x", "lo=-5:2.5:8", "--y",
+                                     "hi=0:5:6", "--out", "d.png", *FAST],
+                            ["cell lo=", "hi=0:", "latent site 'theta'", "support is empty"],
+                            absent=[tmp_path / "d.png"])
+    lo = float(line.split("cell lo=")[1].split(",")[0])
+    assert lo > 0  # the cell really has lo > hi = 0
