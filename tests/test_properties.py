@@ -83,6 +83,23 @@ def _argmin(losses: list[float], ktol: float) -> set[int]:
     return {i for i, v in enumerate(losses) if v <= low + ktol}
 
 
+def _finite_for_both(k: list[list[float]]) -> list[int]:
+    """The points whose KL is finite after both actions."""
+    return [i for i in range(len(k)) if math.isfinite(k[i][0]) and math.isfinite(k[i][1])]
+
+
+def _crossings(k: list[list[float]], both: list[int]) -> list[float]:
+    """0, 1 and every ``p ∈ (0, 1)`` where the weighted-KL lines ``(1 − p) k_i0 + p k_i1`` of
+    two points of ``both`` cross, sorted."""
+    cuts = {0.0, 1.0}
+    for i, j in itertools.combinations(both, 2):
+        alpha = k[i][0] - k[j][0]
+        beta = (k[i][1] - k[j][1]) - alpha
+        if beta != 0 and 0.0 < -alpha / beta < 1.0:
+            cuts.add(-alpha / beta)
+    return sorted(cuts)
+
+
 def _brute_gamma_two(kl: torch.Tensor, u: torch.Tensor, subset: frozenset[int]
                      ) -> frozenset[int]:
     """Γ(subset) for two actions from the definitions: every σ at which Θ(σ) can change
@@ -94,14 +111,8 @@ def _brute_gamma_two(kl: torch.Tensor, u: torch.Tensor, subset: frozenset[int]
     for a in subset:  # pure mixtures, with 0 · ∞ = 0
         fitted |= _argmin([k[i][a] for i in range(n)], ktol)
     if subset == {0, 1}:
-        both = [i for i in range(n) if math.isfinite(k[i][0]) and math.isfinite(k[i][1])]
-        cuts = {0.0, 1.0}
-        for i, j in itertools.combinations(both, 2):
-            alpha = k[i][0] - k[j][0]
-            beta = (k[i][1] - k[j][1]) - alpha
-            if beta != 0 and 0.0 < -alpha / beta < 1.0:
-                cuts.add(-alpha / beta)
-        ordered = sorted(cuts)
+        both = _finite_for_both(k)
+        ordered = _crossings(k, both)
         probes = ordered + [(x + y) / 2 for x, y in itertools.pairwise(ordered)]
         for p in probes:  # interior-side limits at 0 and 1: only points finite for both
             loss = [(1 - p) * k[i][0] + p * k[i][1] if i in both else INF for i in range(n)]
@@ -184,16 +195,10 @@ def _brute_mixed_two(kl: torch.Tensor, u: torch.Tensor) -> list[tuple[float, flo
     least as good as a0 and one where a0 is at least as good as a1 (μ mixes them)."""
     ktol, utol = _tolerances(kl, u, Tolerance())
     k, diff = kl.tolist(), (u[:, 1] - u[:, 0]).tolist()
-    both = [i for i in range(len(k)) if math.isfinite(k[i][0]) and math.isfinite(k[i][1])]
+    both = _finite_for_both(k)
     if not both:
         return []
-    cuts = {0.0, 1.0}
-    for i, j in itertools.combinations(both, 2):
-        alpha = k[i][0] - k[j][0]
-        beta = (k[i][1] - k[j][1]) - alpha
-        if beta != 0 and 0.0 < -alpha / beta < 1.0:
-            cuts.add(-alpha / beta)
-    ordered = sorted(cuts)
+    ordered = _crossings(k, both)
 
     def equilibrium(p: float) -> bool:
         loss = [(1 - p) * k[i][0] + p * k[i][1] for i in both]
