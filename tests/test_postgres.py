@@ -36,6 +36,10 @@ FAST = ["--points", "101", "--margin-directions", "4", "--threads", "1"]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
 TRIALS = 24
 WORKERS = 4
+# Four workers interleave unseeded, so which priors get sampled varies from run to run.  The
+# sycophancy prior is safe exactly when hi < 0.5; narrowing hi to the safe side makes every
+# trial feasible, so the export (and the check that it carries no password) always happens.
+SAFE_RANGE = ["--range", "hi=0.45:0.49"]
 
 
 @pytest.fixture
@@ -65,7 +69,7 @@ def test_four_workers_lose_and_duplicate_nothing(study_name: str, tmp_path: Path
     run = subprocess.run(
         [sys.executable, "-m", "sme", "search", SYCOPHANCY, "--storage", URL, "--study",
          study_name, "--workers", str(WORKERS), "--trials", str(TRIALS), "--batch", "3",
-         *FAST, "--export", "best.toml", "--json"],
+         *FAST, *SAFE_RANGE, "--export", "best.toml", "--json"],
         cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=240)
     _assert_hidden(run.stdout, "stdout")
     _assert_hidden(run.stderr, "stderr")
@@ -97,10 +101,10 @@ def test_four_workers_lose_and_duplicate_nothing(study_name: str, tmp_path: Path
     _assert_hidden(json.dumps([t.system_attrs for t in trials], default=str),
                    "system attributes")
     _assert_hidden(json.dumps(study.user_attrs, default=str), "study attributes")
-    if summary["best_trial"] is not None:
-        exported = (tmp_path / "best.toml").read_text()
-        _assert_hidden(exported, "the exported file")
-        assert StorageSpec(URL).label in exported
+    assert summary["best_trial"] is not None and summary["feasible"] == len(complete)
+    exported = (tmp_path / "best.toml").read_text()
+    _assert_hidden(exported, "the exported file")
+    assert StorageSpec(URL).label in exported
     assert time.monotonic() - started < 120
 
 
