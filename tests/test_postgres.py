@@ -65,7 +65,6 @@ def _assert_hidden(text: str, where: str) -> None:
 
 def test_four_workers_lose_and_duplicate_nothing(study_name: str, tmp_path: Path) -> None:
     _password()
-    started = time.monotonic()
     run = subprocess.run(
         [sys.executable, "-m", "sme", "search", SYCOPHANCY, "--storage", URL, "--study",
          study_name, "--workers", str(WORKERS), "--trials", str(TRIALS), "--batch", "3",
@@ -105,7 +104,6 @@ def test_four_workers_lose_and_duplicate_nothing(study_name: str, tmp_path: Path
     exported = (tmp_path / "best.toml").read_text()
     _assert_hidden(exported, "the exported file")
     assert StorageSpec(URL).label in exported
-    assert time.monotonic() - started < 120
 
 
 def test_a_dead_workers_trial_is_failed_by_heartbeat_and_retried(study_name: str) -> None:
