@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Scalar = float | int | str | bool
+UNNAMED = "(unnamed)"  # how a declaration not yet given its name is called in messages
 
 
 class ParamError(ValueError):
@@ -71,11 +72,15 @@ class Param:
             raise ParamError(f"parameter {self._label}: low {self.low} > high {self.high}")
         if self.log and (self.low is None or self.low <= 0):
             raise ParamError(f"parameter {self._label}: log scale needs low > 0")
-        self.validate(self.default)
+        try:
+            self.validate(self.default)
+        except ParamError as exc:
+            prefix = f"parameter {self._label}: "
+            raise ParamError(prefix + "default " + str(exc).removeprefix(prefix)) from None
 
     @property
     def _label(self) -> str:
-        return repr(self.name) if self.name else "(unnamed)"
+        return repr(self.name) if self.name else UNNAMED
 
     def named(self, name: str) -> Param:
         """Return a copy that knows its own name (used in error messages)."""

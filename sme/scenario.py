@@ -15,6 +15,7 @@ Program signatures (parameters are passed by keyword, as tensors that broadcast 
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import inspect
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from priors.compile import Programs
-from priors.params import Param, ParamError, Scalar, declare, resolve
+from priors.params import UNNAMED, Param, ParamError, Scalar, declare, resolve
 from sme.errors import ScenarioError
 
 
@@ -222,6 +223,14 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{where}: syntax error: {exc.msg}") from exc
     except ScenarioError as exc:
         raise ScenarioError(f"{file}: {exc}") from exc
+    except ParamError as exc:  # a declaration is invalid before it knows its own name
+        line = _user_line(exc, file)
+        where = f"{file}:{line}" if line else str(file)
+        name = _declared_name_at(file, line) if line else None
+        message = str(exc)
+        if name is not None:
+            message = message.replace(f"parameter {UNNAMED}", f"parameter {name!r}", 1)
+        raise ScenarioError(f"{where}: {message}") from exc
     except (Exception, SystemExit) as exc:  # the file's own code: report, never exit
         line = _user_line(exc, file)
         where = f"{file}:{line}" if line else str(file)
@@ -238,6 +247,29 @@ def load_scenario(path: str | Path) -> Scenario:
             f"{file}: 'scenario' must be a Scenario, got {type(scenario).__name__}")
     scenario.source = file.resolve()
     return scenario
+
+
+def _declared_name_at(file: Path, line: int) -> str | None:
+    """The key of the innermost ``"name": Param(...)`` dictionary entry spanning ``line``.
+
+    Read from the file's syntax tree (nothing is run), so an error raised while a
+    :class:`Param` is built, before it is given its name, can still name it.
+    """
+    try:
+        tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    best: tuple[int, str] | None = None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Dict):
+            continue
+        for key, value in zip(node.keys, node.values, strict=True):
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                continue
+            end = value.end_lineno or value.lineno
+            if value.lineno <= line <= end and (best is None or end - value.lineno < best[0]):
+                best = (end - value.lineno, key.value)
+    return None if best is None else best[1]
 
 
 def _user_line(exc: BaseException, file: Path) -> int | None:

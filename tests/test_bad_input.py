@@ -249,8 +249,13 @@ SCENARIOS = [
         """), ["belief()", "'k'"], id="belief-missing-declared-argument"),
     pytest.param(scenario_source(build=BUILD.replace('Param(3, low=1, high=10, integer=True)',
                                                      'Param(30, low=1, high=10, integer=True)')),
-                 ["bad.py:36", "30 is above its high bound 10"],
+                 ["bad.py:36", "parameter 'k': default 30 is above its high bound 10"],
                  id="param-default-out-of-range"),
+    pytest.param(scenario_source(build=BUILD.replace(
+        'Param(1.0, low=0.01, high=100.0, log=True)',
+        'Param(1.0,\n        low=0.0, high=100.0,\n        log=True)')),
+                 ["bad.py:", "parameter 'scale': log scale needs low > 0"],
+                 id="param-log-scale-without-positive-low"),
     pytest.param(scenario_source(build=BUILD.replace('"k": Param(', '"m0": Param(')),
                  ["bad.py", "'m0'", "both"], id="param-declared-twice"),
     pytest.param(scenario_source(build=BUILD.replace('"k": Param(3, low=1, high=10, '
