@@ -19,10 +19,13 @@ payoffs never changes an answer).
 **Exactness.**  For two actions ``Γ`` is exact on the given points: the set of points that
 minimise ``(1−p)K_0 + pK_1`` for some ``p`` is the lower envelope of the KL lines
 (:mod:`sme.envelope`), and with two actions a point-mass belief is as general as any
-mixture.  For ``A' `` of three or more actions, ``Γ`` is the union over the
-vertices, the exact edges and a simplex grid of interior mixtures of ``A'``, with beliefs
-concentrated on single points of ``Θ(σ)``; actions that are optimal only under a mixture of
-several tied points, or only at interior mixtures between grid nodes, may be missed.
+mixture.  With three or more actions a belief spread over tied points can make an action
+optimal that is optimal at none of them (:mod:`sme.mixed_beliefs`), so beliefs over the
+whole tie set are considered at every mixture examined: the pure actions, the breakpoints
+of each pair's envelope (where two points tie) and a simplex grid of ``A'``; every point
+that fits some mixture of a pair is found exactly.  Ties that happen only at interior
+mixtures between grid nodes (three or more actions of ``A'`` in the support) may still be
+missed.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from dataclasses import dataclass
 
 import torch
 
-from sme.envelope import envelope_intervals, envelope_points
+from sme.envelope import envelope_breakpoints, envelope_intervals, envelope_points
+from sme.mixed_beliefs import optimal_on_members, optimal_under_mixtures
 
 Tensor = torch.Tensor
 
@@ -146,6 +150,7 @@ class GammaOperator:
         self.n_actions = kl.shape[-1]
         self._pure: Tensor | None = None
         self._pairs: dict[tuple[int, int], Tensor] = {}
+        self._breakpoints: dict[tuple[int, int], tuple[Tensor, Tensor]] = {}
 
     def responses(self, points: Tensor) -> Tensor:
         """Actions optimal at some point of the mask ``points`` ``(B, N)`` → ``(B, A)``."""
@@ -166,10 +171,11 @@ class GammaOperator:
 
     def of_subset(self, subset: tuple[int, ...], rows: Tensor) -> Tensor:
         """``Γ(subset)`` for the configurations ``rows`` (a boolean ``(B,)`` mask) → ``(b, A)``."""
-        pure = self.pure_fits()[rows]
-        fits = pure[:, list(subset), :].any(dim=1)
+        pure = self.pure_fits()[rows][:, list(subset), :]  # Θ(δ_a), a in the subset
+        fits = pure.any(dim=1)
         for a, b in itertools.combinations(subset, 2):
             fits = fits | self.pair_fits(a, b)[rows]
+        tie_sets = [pure]
         if len(subset) >= 3:
             grid = simplex_grid(len(subset), self.tol.steps(len(subset)), self.kl.dtype,
                                 self.kl.device)
@@ -178,9 +184,32 @@ class GammaOperator:
             sigma[:, list(subset)] = grid
             kl = self.kl[rows]
             sig = sigma.unsqueeze(0).expand(kl.shape[0], -1, -1)
-            fits = fits | fitted_points(kl, sig, self.ktol[rows]).any(dim=1)
+            grid_fits = fitted_points(kl, sig, self.ktol[rows])  # (b, S, N)
+            fits = fits | grid_fits.any(dim=1)
+            tie_sets.append(grid_fits)
         optimal = self.optimal[rows]
-        return (optimal & fits.unsqueeze(-1)).any(dim=1)
+        responses = (optimal & fits.unsqueeze(-1)).any(dim=1)
+        if self.n_actions <= 2:  # a point-mass belief is as general as any: done
+            return responses
+        mixed = optimal_under_mixtures(self.utility[rows], torch.cat(tie_sets, dim=1),
+                                       self.utol[rows], optimal)
+        responses = responses | mixed.any(dim=1)
+        for a, b in itertools.combinations(subset, 2):
+            pairs, valid = self.breakpoint_pairs(a, b)
+            mixed = optimal_on_members(self.utility[rows], pairs[rows], valid[rows],
+                                       self.utol[rows], optimal)
+            responses = responses | mixed.any(dim=1)
+        return responses
+
+    def breakpoint_pairs(self, a: int, b: int) -> tuple[Tensor, Tensor]:
+        """``(B, H, 2)`` point pairs tied where the envelope of the KL lines of ``a`` and
+        ``b`` passes from one point to the next, and their validity ``(B, H, 2)``."""
+        key = (min(a, b), max(a, b))
+        if key not in self._breakpoints:
+            _, pairs, valid = envelope_breakpoints(self.kl[:, :, key[0]], self.kl[:, :, key[1]],
+                                                   self.ktol)
+            self._breakpoints[key] = (pairs, valid.unsqueeze(-1).expand_as(pairs))
+        return self._breakpoints[key]
 
     def __call__(self, subsets: Tensor) -> Tensor:
         """``Γ`` applied row-wise to the action masks ``subsets`` ``(B, A)``."""
@@ -209,6 +238,8 @@ def rationalizable_set(gamma: GammaOperator) -> Tensor:
 def pure_equilibria(gamma: GammaOperator) -> Tensor:
     """``(B, A)``: ``a`` is a pure Berk–Nash equilibrium iff it is optimal for some belief
     supported on ``Θ(δ_a)`` (a self-confirming resting point)."""
-    fits = gamma.pure_fits()  # (B, A, N)
-    optimal = gamma.optimal.transpose(1, 2)  # (B, A, N)
-    return (fits & optimal).any(dim=2)
+    fits = gamma.pure_fits()  # (B, A, N): row a is Θ(δ_a)
+    if gamma.n_actions <= 2:  # a point-mass belief is as general as any
+        return (fits & gamma.optimal.transpose(1, 2)).any(dim=2)
+    responses = optimal_under_mixtures(gamma.utility, fits, gamma.utol, gamma.optimal)
+    return torch.diagonal(responses, dim1=1, dim2=2)

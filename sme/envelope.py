@@ -18,6 +18,7 @@ lower envelope ``E(p) = min_i L_i(p)`` (within the tie tolerance).  Two exact co
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 
@@ -104,17 +105,26 @@ def _lower_hull(x: Tensor, y: Tensor, valid: Tensor) -> tuple[Tensor, Tensor]:
     return stack, size
 
 
-def envelope_points(k0: Tensor, k1: Tensor, ktol: Tensor) -> Tensor:
-    """``(B, N)``: points in ``Θ((1 − p) δ_a + p δ_b)`` for some ``p ∈ [0, 1]``, within
-    ``ktol``.  Rows where no point has both KLs finite give every point (the literal argmin
-    of an all-infinite loss).  Exact; see the module docstring for the method."""
-    batch, n = k0.shape
-    out = torch.zeros(batch, n, dtype=torch.bool, device=k0.device)
-    none_finite = ~(torch.isfinite(k0) & torch.isfinite(k1)).any(dim=1)
-    out[none_finite] = True
+@dataclass(frozen=True)
+class _Hull:
+    """The compacted undominated points (sorted by ``K_a``) and the envelope's hull."""
+
+    index: Tensor  # (B, W) column of each compacted point
+    valid: Tensor  # (B, W)
+    x: Tensor  # K_a of each compacted point
+    y: Tensor  # K_b
+    hx: Tensor  # (B, W) hull vertices, valid up to ``size``
+    hy: Tensor
+    size: Tensor  # (B,)
+    vertex: Tensor  # (B, W) column of each hull vertex
+
+
+def _envelope_hull(k0: Tensor, k1: Tensor, ktol: Tensor) -> _Hull | None:
+    """The lower hull of the undominated points that forms the envelope (``None`` when no
+    point has both KLs finite anywhere in the batch)."""
     keep = undominated(k0, k1, ktol)
     if not bool(keep.any()):
-        return out
+        return None
     index, valid, (x, y) = _compact(keep, k0, k1)
     inf = torch.tensor(math.inf, dtype=k0.dtype, device=k0.device)
     # sort each row by x, then y (invalid entries last)
@@ -125,14 +135,59 @@ def envelope_points(k0: Tensor, k1: Tensor, ktol: Tensor) -> Tensor:
     x, y, index = (torch.gather(t, 1, order) for t in (x, y, index))
     valid = torch.gather(valid, 1, order)
     stack, size = _lower_hull(x, y, valid)
-    width = x.shape[1]
-    columns = torch.arange(width, device=x.device).unsqueeze(0)
+    columns = torch.arange(x.shape[1], device=x.device).unsqueeze(0)
     hy = torch.where(columns < size.unsqueeze(1), torch.gather(y, 1, stack), inf)
     # the envelope ends at the hull vertex of least K_b; the chain rises after it
     size = torch.where(size > 0, hy.argmin(dim=1) + 1, size)
     hull_valid = columns < size.unsqueeze(1)
     hx = torch.where(hull_valid, torch.gather(x, 1, stack), inf)
     hy = torch.where(hull_valid, hy, inf)
+    return _Hull(index, valid, x, y, hx, hy, size, torch.gather(index, 1, stack))
+
+
+def _crossing(lx: Tensor, ly: Tensor, rx: Tensor, ry: Tensor) -> Tensor:
+    """``p`` where the lines ``(1 − p) lx + p ly`` and ``(1 − p) rx + p ry`` cross, in [0, 1]
+    (0 for parallel lines)."""
+    dx, dy = rx - lx, ry - ly
+    denom = dx - dy
+    safe = torch.where(denom != 0, denom, torch.ones_like(denom))
+    return torch.where(denom != 0, dx / safe, torch.zeros_like(dx)).clamp(0.0, 1.0)
+
+
+def envelope_breakpoints(k0: Tensor, k1: Tensor, ktol: Tensor
+                         ) -> tuple[Tensor, Tensor, Tensor]:
+    """``(p, pair, valid)``: the mixtures ``p`` ``(B, H)`` at which the envelope passes from
+    one point's line to the next, and those two points ``pair`` ``(B, H, 2)`` (columns),
+    which tie there.  These are the mixtures of the two actions at which distinct points
+    tie for the best fit (a third line through the same crossing, or a copy of one of the
+    two, ties too and is not listed)."""
+    hull = _envelope_hull(k0, k1, ktol)
+    if hull is None or hull.hx.shape[1] < 2:
+        empty = torch.zeros(k0.shape[0], 0, dtype=k0.dtype, device=k0.device)
+        pair = torch.zeros(k0.shape[0], 0, 2, dtype=torch.long, device=k0.device)
+        return empty, pair, empty.bool()
+    p = _crossing(hull.hx[:, :-1], hull.hy[:, :-1], hull.hx[:, 1:], hull.hy[:, 1:])
+    columns = torch.arange(1, hull.hx.shape[1], device=k0.device).unsqueeze(0)
+    valid = columns < hull.size.unsqueeze(1)
+    pair = torch.stack([hull.vertex[:, :-1], hull.vertex[:, 1:]], dim=2)
+    return torch.where(valid, p, torch.zeros_like(p)), pair, valid
+
+
+def envelope_points(k0: Tensor, k1: Tensor, ktol: Tensor) -> Tensor:
+    """``(B, N)``: points in ``Θ((1 − p) δ_a + p δ_b)`` for some ``p ∈ [0, 1]``, within
+    ``ktol``.  Rows where no point has both KLs finite give every point (the literal argmin
+    of an all-infinite loss).  Exact; see the module docstring for the method."""
+    batch, n = k0.shape
+    out = torch.zeros(batch, n, dtype=torch.bool, device=k0.device)
+    none_finite = ~(torch.isfinite(k0) & torch.isfinite(k1)).any(dim=1)
+    out[none_finite] = True
+    hull = _envelope_hull(k0, k1, ktol)
+    if hull is None:
+        return out
+    index, valid, x, y = hull.index, hull.valid, hull.x, hull.y
+    hx, hy, size = hull.hx, hull.hy, hull.size
+    hull_valid = torch.isfinite(hx)
+    inf = torch.tensor(math.inf, dtype=k0.dtype, device=k0.device)
     # slopes in p of the hull lines, decreasing along the hull; negate to search ascending
     neg_slope = torch.where(hull_valid, hx - hy, inf)
     pt_neg_slope = torch.where(valid, x - y, inf)
@@ -145,10 +200,7 @@ def envelope_points(k0: Tensor, k1: Tensor, ktol: Tensor) -> Tensor:
     lx, ly = torch.gather(hx, 1, left), torch.gather(hy, 1, left)
     rx, ry = torch.gather(hx, 1, right), torch.gather(hy, 1, right)
     # breakpoint p where hull lines `left` and `right` cross (or an end of [0, 1])
-    dx, dy = rx - lx, ry - ly
-    denom = dx - dy
-    p = torch.where(denom != 0, dx / torch.where(denom != 0, denom, torch.ones_like(denom)),
-                    torch.zeros_like(dx)).clamp(0.0, 1.0)
+    p = _crossing(lx, ly, rx, ry)
     p = torch.where(j == 0, torch.zeros_like(p), p)
     p = torch.where(j > last, torch.ones_like(p), p)
     envelope = (1 - p) * lx + p * ly

@@ -178,14 +178,11 @@ def test_equilibria_lie_in_the_rationalizable_set(problem: tuple) -> None:
     kl, u, safe = problem
     gamma, bn, pure, _ = _engine(kl, u, safe)
     assert bool((pure <= bn).all())
-    two_actions = kl.shape[-1] == 2
     for b in range(kl.shape[0]):
         for eq in mixed_equilibria(gamma, b):
-            # with three or more actions Γ uses point-mass beliefs only (documented in
-            # sme.berk_nash), so an equilibrium whose belief mixes two points may rest on an
-            # action that Γ misses; with one point, or two actions, nothing is missed
-            if two_actions or len(eq.belief) == 1:
-                assert set(eq.actions) <= _as_set(bn[b]), (eq, bn[b])
+            # also when the equilibrium's belief is spread over two tied points: Γ considers
+            # such beliefs at every breakpoint of a pair's envelope (sme.mixed_beliefs)
+            assert set(eq.actions) <= _as_set(bn[b]), (eq, bn[b])
 
 
 def _brute_mixed_two(kl: torch.Tensor, u: torch.Tensor) -> list[tuple[float, float]]:

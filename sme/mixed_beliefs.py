@@ -1,0 +1,171 @@
+"""Actions that are optimal under some belief spread over a set of tied points.
+
+``Γ`` (DESIGN.md; Esponda & Pouzo, *Berk–Nash rationalizability*, arXiv 2505.20708) asks,
+for a set ``T = Θ(σ)`` of best-fitting points, which actions ``a`` are optimal for some
+belief ``μ ∈ Δ(T)``.  With two actions a point-mass belief is as general as any ``μ``
+(if ``a`` beats the other action on average it does so at some point).  With three or more
+it is not: a cautious action can be optimal under a 50/50 belief over two points while being
+beaten at each point alone.
+
+**Definition used.**  Let ``D[i, c] = U[i, a] − U[i, c]`` for the other actions ``c``.
+``a`` is optimal for some ``μ ∈ Δ(T)`` iff ``max_μ min_c Σ_i μ_i D[i, c] ≥ −tol``; by the
+minimax theorem this value equals ``min_{τ ∈ Δ(A∖{a})} max_{i ∈ T} Σ_c τ_c D[i, c]``, so
+``a`` is *not* optimal under any belief on ``T`` exactly when some mixture ``τ`` of the other
+actions beats it at every point of ``T`` (Pearce, *Econometrica* 1984, Lemma 3).
+
+**How it is decided.**
+
+* three actions (``τ = (t, 1 − t)``): ``max_i`` of lines in ``t`` is convex, so bisection on
+  the slope of the active line finds its minimum to machine precision — exact;
+* four or more: a dominating ``τ`` is sought by multiplicative weights against the best
+  responding point (a no-regret dynamic whose average converges to the minimax ``τ``).  An
+  action is excluded only when a ``τ`` found *certifies* domination by more than the
+  tolerance, so an unfinished search can only keep an action in ``Γ``, never drop one
+  that belongs there (erring towards a larger set, never towards a false "safe").
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+Tensor = torch.Tensor
+
+BISECTION_STEPS = 64  # halvings of [0, 1]: below double precision
+HEDGE_STEPS = 400  # multiplicative-weights rounds for four or more actions
+
+
+def optimal_under_mixtures(utility: Tensor, points: Tensor, utol: Tensor,
+                           point_optimal: Tensor) -> Tensor:
+    """``(B, S, A)``: action ``a`` is optimal for some belief ``μ ∈ Δ(points[b, s])``.
+
+    Args:
+        utility: ``U`` ``(B, N, A)``.
+        points: tie sets as masks ``(B, S, N)``.
+        utol: payoff tie tolerance per configuration ``(B,)``.
+        point_optimal: ``(B, N, A)``, action optimal for a point-mass belief (within ``utol``).
+    """
+    # (B, S, A): optimal at some member point; a product of 0/1 matrices counts them exactly
+    by_point = torch.bmm(points.to(utility.dtype), point_optimal.to(utility.dtype)) > 0
+    if utility.shape[-1] <= 2:
+        return by_point
+    open_question = ~by_point & (points.sum(dim=-1) >= 2).unsqueeze(-1)
+    if not bool(open_question.any()):
+        return by_point
+    batch_index, set_index = torch.nonzero(open_question.any(dim=-1), as_tuple=True)
+    # identical tie sets of one configuration are decided once
+    keys = torch.cat([batch_index.unsqueeze(1), points[batch_index, set_index].long()], dim=1)
+    unique, inverse = torch.unique(keys, dim=0, return_inverse=True)
+    masks = unique[:, 1:].bool()
+    width = int(masks.sum(dim=1).max())
+    members = torch.argsort((~masks).to(torch.int8), dim=1, stable=True)[:, :width]
+    valid = torch.gather(masks, 1, members)
+    undecided = torch.zeros(unique.shape[0], utility.shape[-1], dtype=torch.bool,
+                            device=points.device)
+    undecided[inverse] = open_question[batch_index, set_index]  # copies carry the same row
+    answers = _decide(utility, unique[:, 0], members, valid, utol, undecided)
+    result = by_point.clone()
+    result[batch_index, set_index] |= answers[inverse]
+    return result
+
+
+def optimal_on_members(utility: Tensor, members: Tensor, valid: Tensor, utol: Tensor,
+                       point_optimal: Tensor) -> Tensor:
+    """As :func:`optimal_under_mixtures` for small tie sets given as point lists:
+    ``members`` ``(B, S, W)`` (columns of ``utility``), ``valid`` ``(B, S, W)``."""
+    batch, sets, width = members.shape
+    flat = members.reshape(batch, sets * width)
+    at = torch.gather(point_optimal, 1, flat.unsqueeze(-1).expand(-1, -1, utility.shape[-1]))
+    at = at.reshape(batch, sets, width, utility.shape[-1]) & valid.unsqueeze(-1)
+    by_point = at.any(dim=2)
+    if utility.shape[-1] <= 2 or sets == 0:
+        return by_point
+    open_question = ~by_point & (valid.sum(dim=-1) >= 2).unsqueeze(-1)
+    if not bool(open_question.any()):
+        return by_point
+    batch_index, set_index = torch.nonzero(open_question.any(dim=-1), as_tuple=True)
+    answers = _decide(utility, batch_index, members[batch_index, set_index],
+                      valid[batch_index, set_index], utol,
+                      open_question[batch_index, set_index])
+    result = by_point.clone()
+    result[batch_index, set_index] |= answers
+    return result
+
+
+def _decide(utility: Tensor, rows: Tensor, members: Tensor, valid: Tensor, utol: Tensor,
+            undecided: Tensor) -> Tensor:
+    """``(M, A)``: for tie set ``m`` (points ``members[m]`` of configuration ``rows[m]``),
+    whether each ``undecided`` action is optimal under some belief on it."""
+    n_actions = utility.shape[-1]
+    answers = torch.zeros_like(undecided)
+    for action in range(n_actions):
+        todo = torch.nonzero(undecided[:, action]).flatten()
+        if todo.numel() == 0:
+            continue
+        config = rows[todo]
+        u = utility[config.unsqueeze(1), members[todo]]  # (m, W, A)
+        others = [c for c in range(n_actions) if c != action]
+        gain = u[..., action:action + 1] - u[..., others]  # (m, W, A − 1)
+        answers[todo, action] = ~dominated(gain, valid[todo], utol[config])
+    return answers
+
+
+def dominated(gain: Tensor, members: Tensor, utol: Tensor) -> Tensor:
+    """``(M,)``: some mixture ``τ`` of the other actions beats the action by more than
+    ``utol`` at every member point, i.e. ``min_τ max_{i ∈ T} τ · gain[i] < −utol``.
+
+    ``gain`` is ``(M, N, k)`` (the action's payoff minus each other action's), ``members``
+    ``(M, N)``.  Exact for ``k = 2`` (bisection), certified-only for ``k ≥ 3``.
+    """
+    if gain.shape[-1] == 1:
+        return (torch.where(members, gain[..., 0], -math.inf).max(dim=1).values < -utol)
+    if gain.shape[-1] == 2:
+        return _bisect_two(gain, members) < -utol
+    return _hedge(gain, members) < -utol
+
+
+def _upper(gain: Tensor, members: Tensor, tau: Tensor) -> tuple[Tensor, Tensor]:
+    """``max_{i ∈ T} τ · gain[i]`` and the maximising point, for ``τ`` ``(M, k)``."""
+    values = (gain * tau.unsqueeze(1)).sum(dim=-1)
+    values = torch.where(members, values, torch.full_like(values, -math.inf))
+    best, where = values.max(dim=1)
+    return best, where
+
+
+def _bisect_two(gain: Tensor, members: Tensor) -> Tensor:
+    """``min_{t ∈ [0, 1]} max_i (t g_i0 + (1 − t) g_i1)`` by bisection on the active slope."""
+    m = gain.shape[0]
+    lo = torch.zeros(m, dtype=gain.dtype, device=gain.device)
+    hi = torch.ones_like(lo)
+    slope = gain[..., 0] - gain[..., 1]  # (M, N)
+    arange = torch.arange(m, device=gain.device)
+    for _ in range(BISECTION_STEPS):
+        mid = (lo + hi) / 2
+        _, active = _upper(gain, members, torch.stack([mid, 1 - mid], dim=1))
+        rising = slope[arange, active] > 0
+        hi = torch.where(rising, mid, hi)
+        lo = torch.where(rising, lo, mid)
+    ends = [_upper(gain, members, torch.stack([t, 1 - t], dim=1))[0] for t in (lo, hi)]
+    return torch.minimum(*ends)
+
+
+def _hedge(gain: Tensor, members: Tensor) -> Tensor:
+    """An upper bound on ``min_τ max_i τ · gain[i]``: the best of the multiplicative-weights
+    iterates and their running average (each value is attained by a real ``τ``)."""
+    m, _, k = gain.shape
+    scale = torch.where(members.unsqueeze(-1), gain.abs(), torch.zeros_like(gain))
+    scale = scale.flatten(1).max(dim=1).values.clamp(min=torch.finfo(gain.dtype).tiny)
+    rate = math.sqrt(8.0 * math.log(k) / HEDGE_STEPS)
+    log_weights = torch.zeros(m, k, dtype=gain.dtype, device=gain.device)
+    total = torch.zeros_like(log_weights)
+    best = torch.full((m,), math.inf, dtype=gain.dtype, device=gain.device)
+    arange = torch.arange(m, device=gain.device)
+    for step in range(1, HEDGE_STEPS + 1):
+        tau = torch.softmax(log_weights, dim=1)
+        total = total + tau
+        value, active = _upper(gain, members, tau)
+        best = torch.minimum(best, value)
+        best = torch.minimum(best, _upper(gain, members, total / step)[0])
+        log_weights = log_weights - rate * gain[arange, active] / scale.unsqueeze(1)
+    return best
