@@ -191,13 +191,12 @@ class GammaOperator:
         responses = (optimal & fits.unsqueeze(-1)).any(dim=1)
         if self.n_actions <= 2:  # a point-mass belief is as general as any: done
             return responses
-        mixed = optimal_under_mixtures(self.utility[rows], torch.cat(tie_sets, dim=1),
-                                       self.utol[rows], optimal)
+        utility, utol = self.utility[rows], self.utol[rows]
+        mixed = optimal_under_mixtures(utility, torch.cat(tie_sets, dim=1), utol, optimal)
         responses = responses | mixed.any(dim=1)
         for a, b in itertools.combinations(subset, 2):
             pairs, valid = self.breakpoint_pairs(a, b)
-            mixed = optimal_on_members(self.utility[rows], pairs[rows], valid[rows],
-                                       self.utol[rows], optimal)
+            mixed = optimal_on_members(utility, pairs[rows], valid[rows], utol, optimal)
             responses = responses | mixed.any(dim=1)
         return responses
 

@@ -67,7 +67,7 @@ def undominated(k0: Tensor, k1: Tensor, ktol: Tensor) -> Tensor:
     return finite & ~(best_left < y - ktol.reshape(-1, 1))
 
 
-def _compact(mask: Tensor, *values: Tensor) -> tuple[Tensor, Tensor, list[Tensor]]:
+def compact(mask: Tensor, *values: Tensor) -> tuple[Tensor, Tensor, list[Tensor]]:
     """Move the ``True`` entries of each row to the front: ``(index, valid, gathered)``."""
     counts = mask.sum(dim=1)
     width = max(int(counts.max()), 1)
@@ -125,7 +125,7 @@ def _envelope_hull(k0: Tensor, k1: Tensor, ktol: Tensor) -> _Hull | None:
     keep = undominated(k0, k1, ktol)
     if not bool(keep.any()):
         return None
-    index, valid, (x, y) = _compact(keep, k0, k1)
+    index, valid, (x, y) = compact(keep, k0, k1)
     inf = torch.tensor(math.inf, dtype=k0.dtype, device=k0.device)
     # sort each row by x, then y (invalid entries last)
     x = torch.where(valid, x, inf)

@@ -30,6 +30,8 @@ import math
 
 import torch
 
+from sme.envelope import compact
+
 Tensor = torch.Tensor
 
 BISECTION_STEPS = 64  # halvings of [0, 1]: below double precision
@@ -57,10 +59,7 @@ def optimal_under_mixtures(utility: Tensor, points: Tensor, utol: Tensor,
     # identical tie sets of one configuration are decided once
     keys = torch.cat([batch_index.unsqueeze(1), points[batch_index, set_index].long()], dim=1)
     unique, inverse = torch.unique(keys, dim=0, return_inverse=True)
-    masks = unique[:, 1:].bool()
-    width = int(masks.sum(dim=1).max())
-    members = torch.argsort((~masks).to(torch.int8), dim=1, stable=True)[:, :width]
-    valid = torch.gather(masks, 1, members)
+    members, valid, _ = compact(unique[:, 1:].bool())
     undecided = torch.zeros(unique.shape[0], utility.shape[-1], dtype=torch.bool,
                             device=points.device)
     undecided[inverse] = open_question[batch_index, set_index]  # copies carry the same row
