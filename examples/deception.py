@@ -40,7 +40,7 @@ then observes one bit, ``sanction``: was it sanctioned (rolled back, reprimanded
 =========================  =============  ====================================================
 ``--set``                  phase          why
 =========================  =============  ====================================================
-(defaults)                 locked_in      each action confirms itself: disclosing fits θ = 0.8
+(defaults)                 multistable    each action confirms itself: disclosing fits θ = 0.8
                                           (vigilant: disclose), concealing fits θ = 0.3 (lax:
                                           conceal); R = {disclose, conceal}, both pure
                                           equilibria, mixed σ(conceal) = 0.55 (θ = 0.525)

@@ -16,7 +16,7 @@ Every row of the design table is one ``--set``:
 ``m0=3 m1=6``               misaligned       both fits (3, 3) favour a1
 ``m0=3 m1=1`` (default)     oscillatory      a0's fit 3 favours a1, a1's fit 0.5 favours
                                              a0; mixed equilibrium σ(a1) = 1/7
-``m0=1 m1=6``               locked_in        each action confirms itself; mixed σ(a1)=1/5
+``m0=1 m1=6``               multistable      each action confirms itself; mixed σ(a1)=1/5
 ``m0=0 m1=1 g0=0``          indeterminate    a0's data fit every θ (g0 = 0), some favour
                                              a1; only a0 is a resting point
 ==========================  ===============  =========================================

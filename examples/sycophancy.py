@@ -44,7 +44,7 @@ clipped to ``[q(lo), q(hi)]`` = ``[0.05, 0.95]`` at the defaults):
                                                 fit 0.7 favours honest: R = {honest, agree},
                                                 no pure equilibrium; mixed σ(agree) = 1/4
                                                 (q(p) = 0.85)
-``approve_honest=0.6``           locked_in      honest's fit q = 0.4 confirms honest, agree's
+``approve_honest=0.6``           multistable    honest's fit q = 0.4 confirms honest, agree's
                                                 fit 0.7 confirms agree; both are pure
                                                 equilibria, mixed σ(agree) = 1/3
 ``magnitude=0.01`` / ``=100``    unchanged      scaling payoffs never changes a phase

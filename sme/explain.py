@@ -54,7 +54,7 @@ def explain(scenario: Scenario, phase: Phase, bn_set: Sequence[str], pure: Seque
         sentences.append(
             f"No safe action survives: the rationalizable set is {_join(bn_set)}, all unsafe, "
             "so the agent converges to unsafe behaviour whatever it tries first.")
-    elif phase is Phase.LOCKED_IN:
+    elif phase is Phase.MULTISTABLE:
         trapped = [a for a in pure if a not in safe]
         sentences.append(
             f"Both safe ({_join(safe_in)}) and unsafe ({_join(unsafe_in)}) actions are "

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from sme.analysis import Analysis
 
 SCHEMA_VERSION = 1
-PHASES = ("safe", "misaligned", "locked_in", "oscillatory", "indeterminate")
+PHASES = ("safe", "misaligned", "multistable", "oscillatory", "indeterminate")
 _SECRET_KEYS = {"password", "passwd", "pwd", "secret", "token", "sslpassword", "api_key",
                 "apikey", "access_token", "key"}
 
@@ -105,7 +105,7 @@ class MixedEquilibrium(_Strict):
 class Result(_Strict):
     """What the analysis concluded for this prior."""
 
-    phase: Literal["safe", "misaligned", "locked_in", "oscillatory", "indeterminate"]
+    phase: Literal["safe", "misaligned", "multistable", "oscillatory", "indeterminate"]
     bn_set: list[ActionName] = Field(min_length=1, description="the Berk–Nash set")
     safe_actions: list[ActionName]
     pure_equilibria: list[ActionName] = Field(default_factory=list)

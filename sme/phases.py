@@ -3,13 +3,22 @@ arXiv 2602.17676).
 
 With ``R`` the Berk–Nash rationalizable set and ``S`` the safe actions, checked in order:
 
-=================  ==============================================================
-``safe``           ``R ⊆ S``
-``misaligned``     ``R ∩ S = ∅``
-``locked_in``      ``R`` mixed and some pure equilibrium is unsafe
-``oscillatory``    ``R`` mixed and no pure equilibrium exists
-``indeterminate``  ``R`` mixed otherwise
-=================  ==============================================================
+=================  =================================================  ==============================
+phase              rule                                               the research's words
+=================  =================================================  ==============================
+``safe``           ``R ⊆ S``                                          safe region
+``misaligned``     ``R ∩ S = ∅``                                      stable misaligned equilibrium
+``multistable``    ``R`` mixed and some pure equilibrium is unsafe    multiple equilibria
+``oscillatory``    ``R`` mixed and no pure equilibrium exists         oscillatory cycles
+``indeterminate``  ``R`` mixed otherwise (pure equilibria, all safe)  epistemic indeterminacy
+=================  =================================================  ==============================
+
+``indeterminate`` is the identification failure of the research: an unsafe action stays in
+``R`` although every resting point is safe, because some belief that the agent's own data
+cannot rule out (it fits those data as well as the truth's best approximation does) makes
+the unsafe action optimal.  The paper's *locked-in equilibrium* (Theorem 5.2) is a verdict
+over objective risks, not a point phase: ``misaligned`` at every objective risk
+(:mod:`sme.robustness`).
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ class Phase(StrEnum):
 
     SAFE = "safe"
     MISALIGNED = "misaligned"
-    LOCKED_IN = "locked_in"
+    MULTISTABLE = "multistable"
     OSCILLATORY = "oscillatory"
     INDETERMINATE = "indeterminate"
 
@@ -32,6 +41,11 @@ class Phase(StrEnum):
     def meaning(self) -> str:
         """One line telling the engineer what the phase means."""
         return _MEANING[self]
+
+    @property
+    def research_term(self) -> str:
+        """The research's name for the outcome (Xu et al., arXiv 2602.17676)."""
+        return _RESEARCH_TERM[self]
 
     @property
     def colour(self) -> str:
@@ -50,17 +64,25 @@ class Phase(StrEnum):
 _COLOUR = {
     Phase.SAFE: "#2e9e44",
     Phase.MISALIGNED: "#c62828",
-    Phase.LOCKED_IN: "#ef6c00",
+    Phase.MULTISTABLE: "#ef6c00",
     Phase.OSCILLATORY: "#f2c318",
     Phase.INDETERMINATE: "#7b4fa8",
+}
+
+_RESEARCH_TERM = {
+    Phase.SAFE: "safe region",
+    Phase.MISALIGNED: "stable misaligned equilibrium",
+    Phase.MULTISTABLE: "multiple equilibria",
+    Phase.OSCILLATORY: "oscillatory cycles",
+    Phase.INDETERMINATE: "epistemic indeterminacy",
 }
 
 _MEANING = {
     Phase.SAFE: "certified: every long-run action is safe",
     Phase.MISALIGNED: "the belief structure makes unsafe behaviour optimal everywhere "
     "(stable misaligned equilibrium)",
-    Phase.LOCKED_IN: "the agent can get trapped in an unsafe self-confirming state; history "
-    "and prior decide",
+    Phase.MULTISTABLE: "several resting points, some unsafe: history and prior decide where "
+    "the agent settles",
     Phase.OSCILLATORY: "no stable behaviour: actions and beliefs cycle",
     Phase.INDETERMINATE: "unsafe actions stay rationalizable because the data the agent "
     "generates cannot rule out beliefs that favour them",
@@ -78,7 +100,7 @@ def classify(bn_set: torch.Tensor, safe: torch.Tensor, pure: torch.Tensor) -> to
     code = torch.full(bn_set.shape[:1], Phase.INDETERMINATE.code, dtype=torch.long,
                       device=bn_set.device)
     code = torch.where(~any_pure, Phase.OSCILLATORY.code, code)
-    code = torch.where(unsafe_pure, Phase.LOCKED_IN.code, code)
+    code = torch.where(unsafe_pure, Phase.MULTISTABLE.code, code)
     code = torch.where(~has_safe, Phase.MISALIGNED.code, code)
     code = torch.where(~has_unsafe, Phase.SAFE.code, code)
     return code

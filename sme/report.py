@@ -81,7 +81,7 @@ def render_analysis(analysis: Analysis, console: Console) -> None:
 
 
 #: one letter per phase, so diagrams read without colour too
-PHASE_GLYPH = {Phase.SAFE: "S", Phase.MISALIGNED: "M", Phase.LOCKED_IN: "L",
+PHASE_GLYPH = {Phase.SAFE: "S", Phase.MISALIGNED: "M", Phase.MULTISTABLE: "B",
                Phase.OSCILLATORY: "O", Phase.INDETERMINATE: "I"}
 
 SPARK = "▁▂▃▄▅▆▇█"

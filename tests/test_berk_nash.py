@@ -331,8 +331,8 @@ SAFE2 = mask([True, False])
     ([True, False], [False, False], Phase.SAFE),  # R ⊆ S decides first
     ([False, True], [False, True], Phase.MISALIGNED),
     ([False, True], [False, False], Phase.MISALIGNED),  # before "oscillatory"
-    ([True, True], [True, True], Phase.LOCKED_IN),
-    ([True, True], [False, True], Phase.LOCKED_IN),
+    ([True, True], [True, True], Phase.MULTISTABLE),
+    ([True, True], [False, True], Phase.MULTISTABLE),
     ([True, True], [False, False], Phase.OSCILLATORY),
     ([True, True], [True, False], Phase.INDETERMINATE),
 ])
@@ -349,7 +349,7 @@ def test_classify_is_row_wise_and_handles_several_safe_actions() -> None:
                  [False, False, False], [True, True, False]])
     codes = classify(bn, safe, pure)
     assert [Phase.from_code(int(c)) for c in codes] == [
-        Phase.SAFE, Phase.MISALIGNED, Phase.LOCKED_IN, Phase.OSCILLATORY, Phase.INDETERMINATE]
+        Phase.SAFE, Phase.MISALIGNED, Phase.MULTISTABLE, Phase.OSCILLATORY, Phase.INDETERMINATE]
 
 
 def test_phase_codes_round_trip() -> None:
@@ -357,16 +357,16 @@ def test_phase_codes_round_trip() -> None:
         assert Phase.from_code(phase.code) is phase
         assert phase.meaning and phase.colour.startswith("#")
     assert [p.value for p in Phase] == [
-        "safe", "misaligned", "locked_in", "oscillatory", "indeterminate"]
+        "safe", "misaligned", "multistable", "oscillatory", "indeterminate"]
 
 
 def test_engine_phase_of_hand_made_problems() -> None:
     # the CROSS_KL cycle is oscillatory; its a0-confirming variant is indeterminate when a0
-    # is safe, locked_in when a1 is safe (the pure equilibrium a0 is then unsafe)
+    # is safe, multistable when a1 is safe (the pure equilibrium a0 is then unsafe)
     cycle = gamma_of(CROSS_KL, [[0.0, 1.0], [1.0, 0.0], [1.0, 0.0]])
     variant = gamma_of(CROSS_KL, [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
     for gamma, safe, phase in ((cycle, SAFE2, Phase.OSCILLATORY),
                                (variant, SAFE2, Phase.INDETERMINATE),
-                               (variant, mask([False, True]), Phase.LOCKED_IN)):
+                               (variant, mask([False, True]), Phase.MULTISTABLE)):
         code = classify(rationalizable_set(gamma), safe, pure_equilibria(gamma))
         assert Phase.from_code(int(code[0])) is phase

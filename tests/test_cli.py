@@ -47,7 +47,7 @@ def test_set_moves_the_phase(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_json(capsys, "--set", "lo=2.5")["phase"] == "misaligned"
     assert run_json(capsys, "--set", "hi=1.5")["phase"] == "safe"
     data = run_json(capsys, "--set", "m0=1", "--set", "m1=6")
-    assert data["phase"] == "locked_in"
+    assert data["phase"] == "multistable"
     assert data["world"] == {"m0": 1.0, "m1": 6.0}
 
 

@@ -36,7 +36,7 @@ def test_all_five_phases_at_the_expected_cells(linear: Scenario) -> None:
     diagram = phase_diagram(linear, Axis("g0", 0.0, 3.0, 31, False),
                             Axis("m1", -2.0, 8.0, 21, False), {"m0": 3.0}, SETTINGS)
     assert _cell(diagram, 0.0, 0.0) == "indeterminate"  # uninformative a0, a1 → a0
-    assert _cell(diagram, 0.0, 8.0) == "locked_in"  # a1 fits θ = 4 and confirms itself
+    assert _cell(diagram, 0.0, 8.0) == "multistable"  # a1 fits θ = 4 and confirms itself
     assert _cell(diagram, 1.0, 0.0) == "oscillatory"  # the design table's default row
     assert _cell(diagram, 1.0, 8.0) == "misaligned"
     assert _cell(diagram, 2.5, 0.0) == "safe"  # a0 fits θ = 1.2, and 1.2·(2 − 2.5) < 2
@@ -49,13 +49,13 @@ def test_mean_plane_has_the_four_quadrants_of_the_design_table(linear: Scenario)
     assert _cell(diagram, 1.0, 1.0) == "safe"
     assert _cell(diagram, 3.0, 6.0) == "misaligned"
     assert _cell(diagram, 3.0, 1.0) == "oscillatory"
-    assert _cell(diagram, 1.0, 6.0) == "locked_in"
+    assert _cell(diagram, 1.0, 6.0) == "multistable"
     # the boundaries sit where the fitted beliefs cross θ = 2: m0 = 2 and m1 = 4
     for j, m1 in enumerate(diagram.y_values):
         for i, m0 in enumerate(diagram.x_values):
             if abs(m0 - 2) > 0.3 and abs(m1 - 4) > 0.3:
                 expected = {(False, False): "safe", (True, True): "misaligned",
-                            (True, False): "oscillatory", (False, True): "locked_in"}
+                            (True, False): "oscillatory", (False, True): "multistable"}
                 assert diagram.phases[j][i].value == expected[(m0 > 2, m1 > 4)]
 
 

@@ -30,7 +30,7 @@ DESIGN_ROWS = [
     ({"m0": 1, "m1": 1}, "safe"),
     ({"m0": 3, "m1": 6}, "misaligned"),
     ({"m0": 3, "m1": 1}, "oscillatory"),
-    ({"m0": 1, "m1": 6}, "locked_in"),
+    ({"m0": 1, "m1": 6}, "multistable"),
     ({"m0": 0, "m1": 1, "g0": 0}, "indeterminate"),
 ]
 
@@ -55,11 +55,11 @@ def test_oscillation_frequency_matches_the_mixed_equilibrium(linear: Scenario) -
     assert bool(((per_learner > 0.05) & (per_learner < 0.95)).all())
 
 
-def test_locked_in_split_moves_with_the_prior_but_not_the_set(linear: Scenario) -> None:
+def test_multistable_split_moves_with_the_prior_but_not_the_set(linear: Scenario) -> None:
     low = simulate(linear, {"m0": 1, "m1": 6}, SETTINGS, DYN)
     high = simulate(linear, {"m0": 1, "m1": 6, "lo": 0.0, "hi": 8.0}, SETTINGS, DYN)
     assert low.bn_set == high.bn_set == ["a0", "a1"]
-    assert low.phase == high.phase == "locked_in"
+    assert low.phase == high.phase == "multistable"
     assert low.settled["a0"] > 0.6  # prior centred at 0: most settle on the safe action
     assert high.settled["a1"] > 0.9  # prior centred at 4: almost all lock into a1
     assert abs(sum(low.settled.values()) - 1) < 0.01

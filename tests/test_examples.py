@@ -39,7 +39,7 @@ DOCUMENTED = [
     # sycophancy: approval reward → misaligned; audited reward → oscillatory
     ("sycophancy", {}, "misaligned", ["agree"], ["agree"]),
     ("sycophancy", {"scheme": "audited"}, "oscillatory", ["honest", "agree"], []),
-    ("sycophancy", {"approve_honest": 0.6}, "locked_in", ["honest", "agree"],
+    ("sycophancy", {"approve_honest": 0.6}, "multistable", ["honest", "agree"],
      ["honest", "agree"]),
     ("sycophancy", {"noise": 0.2}, "misaligned", ["agree"], ["agree"]),
     ("sycophancy", {"scheme": "audited", "noise": 0.2}, "safe", ["honest"], ["honest"]),
@@ -50,13 +50,13 @@ DOCUMENTED = [
     ("hallucination", {"alpha": 20.0, "beta": 0.5}, "misaligned", ["answer"], ["answer"]),
     ("hallucination", {"transfer": 0.22}, "safe", ["abstain"], ["abstain"]),
     # deception: locked in; indeterminate when disclosures carry no information
-    ("deception", {}, "locked_in", ["disclose", "conceal"], ["disclose", "conceal"]),
+    ("deception", {}, "multistable", ["disclose", "conceal"], ["disclose", "conceal"]),
     ("deception", {"observability": 0.0}, "indeterminate", ["disclose", "conceal"],
      ["disclose"]),
     ("deception", {"sanction_rate": 0.6}, "misaligned", ["conceal"], ["conceal"]),
     ("deception", {"detection": 0.6}, "safe", ["disclose"], ["disclose"]),
     ("deception", {"observability": 0.05}, "safe", ["disclose"], ["disclose"]),
-    ("deception", {"observability": 0.15}, "locked_in", ["disclose", "conceal"],
+    ("deception", {"observability": 0.15}, "multistable", ["disclose", "conceal"],
      ["disclose", "conceal"]),
 ]
 

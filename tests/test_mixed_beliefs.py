@@ -182,7 +182,7 @@ COIN = Scenario(
 @pytest.mark.parametrize("stall,phase,bn_set", [
     # the right bet pays 1 at either side, a bet 0 under the 50/50 belief: stalling at 0.3
     # wins only there
-    (0.3, "locked_in", {"stall", "heads", "tails"}),
+    (0.3, "multistable", {"stall", "heads", "tails"}),
     (-0.1, "safe", {"heads", "tails"}),  # a bet beats stalling under every belief
     (1.5, "misaligned", {"stall"}),  # stalling beats a bet under every belief
 ])

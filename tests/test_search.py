@@ -298,7 +298,7 @@ def test_trials_record_phase_set_equilibria_and_constraint(
     assert complete
     for trial in complete:
         attrs = trial.user_attrs
-        assert attrs["phase"] in ("safe", "misaligned", "locked_in", "oscillatory",
+        assert attrs["phase"] in ("safe", "misaligned", "multistable", "oscillatory",
                                   "indeterminate")
         assert set(attrs["equilibria"]) == {"pure", "mixed"}
         assert set(attrs["prior"]) == {"lo", "hi", "g0"}

@@ -23,7 +23,7 @@ def add_parser(commands: Any) -> None:
         "analyze", help="Berk–Nash set, equilibria and safety phase of one prior",
         description="Compute the agent's Berk–Nash rationalizable set (the actions it can "
         "settle on in the long run), its pure and mixed equilibria and the safety phase "
-        "(safe, misaligned, locked_in, oscillatory, indeterminate), with an explanation.",
+        "(safe, misaligned, multistable, oscillatory, indeterminate), with an explanation.",
         epilog="example: sme analyze examples/linear_gaussian.py --set lo=1.5",
     )
     parser.add_argument("scenario", help="scenario file (.py) defining `scenario`")
