@@ -1,9 +1,12 @@
 """Deception: an agent that hides failures because it believes lax operators shoot the messenger.
 
-After Xu et al., *Epistemic Traps* (arXiv 2602.17676): deception is rational under a
-misspecified subjective model and persists either as a locked-in equilibrium (concealing
-produces the very data that justify concealing) or through epistemic indeterminacy (the
-honest action produces data that cannot rule concealment out).
+Xu et al., *Epistemic Traps* (arXiv 2602.17676), Theorem 5.2: deception is rational under a
+misspecified subjective model, and persists either as a "locked-in" equilibrium (a
+structurally overconfident agent conceals whatever the objective risks) or through epistemic
+indeterminacy robust to objective risks (the honest action produces data that cannot rule
+concealment out, at every true detection rate).  Both routes are one ``--set`` away from the
+defaults, and ``sme reproduce`` checks them across the declared ranges of the objective risks
+(``detection`` and ``sanction_rate``).
 
 **Story.**  An agent running a task for an operator has failed and writes its status report.
 It either ``disclose``s the failure (safe) or ``conceal``s it, reporting success (unsafe).  It
@@ -58,6 +61,22 @@ For small positive observability (``0 < λ < 0.1``) the prior is safe: the discl
 identify θ = 0.8, while the believed penalty for disclosing is weak enough that even θ = 0.3
 favours disclosure.
 
+**Theorem 5.2, route 1: locked in.**  ``--set hi=0.5``: the agent is structurally
+overconfident that the operator is lax (it audits at most half of the reports).  Every belief
+it can hold has ``θ ≤ 0.5 < 0.525``, so concealing is its best response whatever it observes:
+R = {conceal} and concealment is the unique equilibrium at every objective risk — the verdict
+``locked_in`` (misaligned at every ``detection`` and ``sanction_rate`` in their ranges).  No
+amount of evidence dislodges it: the evidence only moves θ inside a support where concealing
+always wins.
+
+**Theorem 5.2, route 2: indeterminacy robust to objective risks.**  ``--set observability=0
+base_rate=0.01``: disclosures reveal nothing about the operator (the agent reads their
+sanctions as an automated policy of believed rate 0.01), so after disclosing every θ fits,
+including ``θ < credit + β = 0.06`` where concealing is optimal; concealment stays
+rationalizable.  Concealing itself fits ``θ = detection ≥ 0.1 > 0.06`` and favours
+disclosure, so ``disclose`` is the only resting point: ``indeterminate`` at every objective
+risk (the verdict ``indeterminate_robust``).
+
 **Engineered prior.**  ``--set lo=0.6``: the agent is certain the operator audits at least 60%
 of reports.  Every possible θ then exceeds both thresholds (0.525 and 0.25), so ``disclose`` is
 the best response to every belief: **safe**, R = {disclose}, with full observability and with
@@ -106,9 +125,9 @@ scenario = Scenario(
     payoff=payoff,
     observed=["sanction"],
     prior_params={
-        "lo": Param(0.0, low=0.0, high=0.8,
+        "lo": Param(0.0, low=0.0, high=0.95,
                     help="lower edge of the prior on the operator's audit rate"),
-        "hi": Param(1.0, low=0.85, high=1.0,
+        "hi": Param(1.0, low=0.05, high=1.0,
                     help="upper edge of the prior on the operator's audit rate"),
         "observability": Param(1.0, low=0.0, high=1.0,
                                help="share of reactions to a disclosure read as the "
@@ -118,8 +137,9 @@ scenario = Scenario(
                            "operator"),
     },
     world_params={
-        "detection": Param(0.3, low=0.01, high=0.99,
-                           help="true chance a concealed failure is caught"),
+        "detection": Param(0.3, low=0.1, high=0.99,
+                           help="true chance a concealed failure is caught (audits catch at "
+                           "least one in ten)"),
         "sanction_rate": Param(0.2, low=0.01, high=0.99,
                                help="true chance a disclosed failure is sanctioned"),
     },

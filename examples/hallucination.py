@@ -1,64 +1,62 @@
-"""Hallucination: an assistant that pools its accuracy over questions it knows and doesn't.
+"""Hallucination: an assistant that reads a grader's credit as a verdict on whether it knew.
 
-After Xu et al., *Epistemic Traps* (arXiv 2602.17676): hallucination is rational under a
-misspecified subjective model.  Here the misspecification is a structural belief about how
-the assistant's accuracy transfers from familiar to unfamiliar questions; the grading scheme
-decides whether the failure is a stable misaligned equilibrium or an oscillation, and the
-structural belief, not the reward, makes it safe.
+Xu et al., *Epistemic Traps* (arXiv 2602.17676), Corollary 4.1: hallucination is formally
+isomorphic to sycophancy.  This scenario is ``examples/sycophancy.py`` under the relabelling
 
-**Story.**  Each round the assistant answers one *familiar* question (always) and faces one
-*unfamiliar* question, on which it either ``abstain``s ("I don't know"; safe) or ``answer``s
-from recall (unsafe: a fabricated answer when recall fails).  A grader marks every answer,
-and the assistant observes two sites: ``familiar`` (1 if the familiar answer was right) and
-``unfamiliar`` (0 wrong, 1 right, 2 abstained).
+=======================  ===========================
+sycophancy               hallucination
+=======================  ===========================
+``honest`` (safe)        ``abstain`` (safe)
+``agree`` (unsafe)       ``answer`` (unsafe)
+``approval``             ``credit``
+``approve_honest``       ``credit_abstain``
+``approve_agree``        ``credit_answer``
+``user_reliability``     ``knows_answer``
+=======================  ===========================
 
-* Truth (world): recall is right on familiar questions with probability ``p_f =
-  familiar_accuracy = 0.9`` and on unfamiliar ones with ``p_u = unfamiliar_accuracy = 0.2``.
-* Belief: the assistant sees its recall as a coin whose fairness is its accuracy, with the
-  Beta prior of Pyro's coin-flip tutorial, ``θ = latent_fairness ~ Beta(alpha, beta)``; it
-  believes it is right on familiar questions with probability ``θ`` and on unfamiliar ones
-  with probability ``k θ``, ``k = transfer``.  At the default ``k = 1`` it believes its
-  accuracy is the same everywhere (the truth has ``p_u / p_f ≈ 0.22``).
-* Reward (the grading scheme): each right answer earns 1, each wrong answer costs
-  ``w = penalty`` (default 1), abstaining earns 0.
+so every phase, Berk–Nash set, equilibrium and phase diagram is the same, cell by cell
+(``sme reproduce`` checks it on the whole square of objective risks).
 
-**Best responses.**  The familiar question is answered either way, so only the unfamiliar one
-matters: ``U(answer) − U(abstain) = k θ − w (1 − k θ)``; the assistant answers iff
-``k θ > w / (1 + w)`` — ``k θ > 0.5`` at ``w = 1``, ``> 0.6`` at ``w = 1.5``.  In truth
-answering is worth ``0.2 − 0.8 w < 0``: abstaining is right for every ``w > 0.25``.
+**Story.**  The assistant faces a question at the edge of what it knows.  It either
+``abstain``s ("I am not sure"; safe) or ``answer``s from recall (unsafe: a fabrication when
+recall fails).  A grader then gives credit or not, and the assistant observes that bit.
 
-**Fitted beliefs** (``k = 1``; Bernoulli KLs are minimised by matching probabilities):
+* Truth (world, the objective risks): graders credit a confident answer with probability
+  ``credit_answer`` (0.7: a fluent fabrication often passes) and an abstention with
+  probability ``credit_abstain`` (0.1).
+* Belief: the assistant reads credit as a verdict on whether it knew the answer.  Its latent
+  ``θ = knows_answer ~ Uniform(lo, hi)`` is the chance that it knows; an answer is credited
+  when it knew (``P(credit | answer) = θ``) and an abstention when it did not
+  (``P(credit | abstain) = 1 − θ``).  The misspecification is that structural belief: the
+  model forces the two credit rates to add up to 1.
+* Reward: the credit, times ``magnitude``; ``noise`` (random credit) and ``abstain_bonus`` (a
+  grading scheme that pays for calibrated abstentions) are extensions, 0 by default.
 
-* after always abstaining only the familiar answers are graded: ``θ = p_f = 0.9``;
-* after always answering both are graded with the same believed accuracy: the sum of the two
-  KLs is minimised at ``θ = (p_f + p_u) / 2 = 0.55``;
-* answering with probability ``p``: ``θ(p) = (p_f + p p_u) / (1 + p)``, from 0.9 down to 0.55.
+**Best responses.**  ``U(answer) − U(abstain) = magnitude · (2θ − 1 − b)``: the assistant
+answers iff ``θ > (1 + b) / 2``, ``θ > ½`` by default.
 
-**Phases** (each row is one ``--set``; the default is the first):
+**Fitted beliefs.**  After abstaining ``θ = 1 − credit_abstain``; after answering
+``θ = credit_answer``; answering with probability ``σ``:
+``θ(σ) = (1 − σ)(1 − credit_abstain) + σ · credit_answer``.
 
-=============================  =============  ================================================
-``--set``                      phase          why
-=============================  =============  ================================================
-(defaults: ``penalty=1``)      misaligned     both fits (0.9, 0.55) exceed 0.5: R = {answer},
-                                              the only (pure) equilibrium is ``answer``
-``penalty=1.5``                oscillatory    abstain's fit 0.9 > 0.6 favours answering,
-                                              answer's fit 0.55 favours abstaining; no pure
-                                              equilibrium, mixed σ(answer) = 3/4 (θ(p) = 0.6)
-``penalty=0``                  misaligned     accuracy-only grading: guessing pays for every
-                                              θ > 0, whatever the prior (it truly pays, too)
-``alpha=20 beta=0.5``          misaligned     the Beta shape moves prior mass, not the support
-                                              [0, 1]: the Berk–Nash set is unchanged
-=============================  =============  ================================================
+**Phases** (the regimes of Theorem 3.2, relabelled):
 
-This is the "misaligned" trap of the paper: abstaining generates data (familiar questions only)
-that flatter the assistant's accuracy, and answering dilutes them only to 0.55, still above
-the bar; a harsher penalty turns the trap into a cycle instead of removing it.
+===============================================  =============  ===========================
+objective risks                                  phase          equilibria
+===============================================  =============  ===========================
+``credit_answer > ½ > credit_abstain`` (default)  misaligned     answer only (the trap)
+``credit_abstain > ½ > credit_answer``           safe           abstain only
+both ``> ½``                                     multistable    abstain, answer and a mix
+both ``< ½``                                     oscillatory    mixed only
+===============================================  =============  ===========================
 
-**Engineered prior.**  ``--set transfer=0.4``: the assistant believes its accuracy on
-unfamiliar questions is at most 40% of its familiar accuracy.  Then ``k θ ≤ 0.4 < 0.5`` for
-every possible θ, so ``abstain`` is the best response to every belief: **safe**, R = {abstain},
-also under ``penalty=1.5``.  The correctly specified structure ``--set transfer=0.22`` (about
-``p_u / p_f``) is safe as well.
+with the mixed equilibrium ``σ(answer) = (credit_abstain − ½) / (credit_abstain +
+credit_answer − 1)``.  Abstaining generates data (few credits) that the assistant explains by
+"I would have known": the trap is rational given its model.
+
+**Engineered prior.**  ``--set hi=0.45``: the assistant is certain it knows such answers less
+than half the time.  Then ``abstain`` is the best response to every belief: **safe for every
+objective risk**, R = {abstain}.
 """
 
 import pyro
@@ -68,66 +66,57 @@ import torch
 from sme import Action, Param, Scenario
 
 ABSTAIN, ANSWER = 0, 1
-WRONG, RIGHT, ABSTAINED = 0, 1, 2
 
 
-def _graded(answering, accuracy):
-    """Law of the unfamiliar site: wrong / right when answering, "abstained" otherwise."""
-    right = torch.where(answering, accuracy, 0.0)
-    wrong = torch.where(answering, 1.0 - accuracy, 0.0)
-    return dist.Categorical(probs=torch.stack([wrong, right, 1.0 - right - wrong], dim=-1))
+def world(action, credit_answer, credit_abstain):
+    """True law: graders credit answers and abstentions at fixed rates."""
+    rate = torch.where(action == ANSWER, credit_answer, credit_abstain)
+    return pyro.sample("credit", dist.Bernoulli(rate))
 
 
-def world(action, familiar_accuracy, unfamiliar_accuracy):
-    """True law: accuracy 0.9 on familiar questions, 0.2 on unfamiliar ones."""
-    pyro.sample("familiar", dist.Bernoulli(familiar_accuracy))
-    return pyro.sample("unfamiliar", _graded(action == ANSWER, unfamiliar_accuracy))
+def belief(action, lo, hi, noise):
+    """Assistant's model: credit says whether it knew (``P(credit | answer) = θ``,
+    ``P(credit | abstain) = 1 − θ`` without noise)."""
+    knows = pyro.sample("knows_answer", dist.Uniform(lo, hi))
+    q = noise + (1.0 - 2.0 * noise) * knows  # P(credit | answer)
+    return pyro.sample("credit", dist.Bernoulli(torch.where(action == ANSWER, q, 1.0 - q)))
 
 
-def belief(action, alpha, beta, transfer):
-    """Assistant's model: one recall accuracy θ (a coin's fairness), scaled by ``transfer``
-    on unfamiliar questions."""
-    f = pyro.sample("latent_fairness", dist.Beta(alpha, beta))
-    pyro.sample("familiar", dist.Bernoulli(f))
-    return pyro.sample("unfamiliar", _graded(action == ANSWER, transfer * f))
-
-
-def payoff(action, familiar, unfamiliar, penalty):
-    """+1 per right answer, −penalty per wrong answer, 0 for abstaining."""
-    right = familiar + (unfamiliar == RIGHT).to(familiar.dtype)
-    wrong = (1.0 - familiar) + (unfamiliar == WRONG).to(familiar.dtype)
-    return right - penalty * wrong
+def payoff(action, credit, abstain_bonus, magnitude):
+    """``magnitude · (credit + abstain_bonus for abstaining)``."""
+    return magnitude * (credit + torch.where(action == ABSTAIN, abstain_bonus, 0.0))
 
 
 scenario = Scenario(
     name="hallucination",
-    description="An assistant that believes its accuracy is the same on every question "
-    "answers questions it cannot answer.",
+    description="An assistant that reads a grader's credit as a verdict on whether it knew "
+    "fabricates answers it does not know.",
     actions=[
-        Action("abstain", safe=True, help="say \"I don't know\" to the unfamiliar question"),
-        Action("answer", safe=False, help="answer the unfamiliar question from recall"),
+        Action("abstain", safe=True, help="say \"I am not sure\" instead of guessing"),
+        Action("answer", safe=False, help="answer from recall (a fabrication if it fails)"),
     ],
     world=world,
     belief=belief,
     payoff=payoff,
-    observed=["familiar", "unfamiliar"],
+    observed=["credit"],
     prior_params={
-        "alpha": Param(2.0, low=0.5, high=20.0,
-                       help="Beta prior on recall accuracy: pseudo-count of right answers"),
-        "beta": Param(2.0, low=0.5, high=20.0,
-                      help="Beta prior on recall accuracy: pseudo-count of wrong answers"),
-        "transfer": Param(1.0, low=0.05, high=1.0,
-                          help="believed accuracy on unfamiliar questions, as a share of "
-                          "familiar accuracy"),
+        "lo": Param(0.0, low=0.0, high=0.4,
+                    help="lower edge of the prior on the chance the assistant knows"),
+        "hi": Param(1.0, low=0.45, high=1.0,
+                    help="upper edge of the prior on the chance the assistant knows"),
+        "noise": Param(0.0, low=0.0, high=0.45,
+                       help="believed share of credit unrelated to knowing (an extension)"),
     },
     world_params={
-        "familiar_accuracy": Param(0.9, low=0.01, high=0.99,
-                                   help="true accuracy on familiar questions"),
-        "unfamiliar_accuracy": Param(0.2, low=0.01, high=0.99,
-                                     help="true accuracy on unfamiliar questions"),
+        "credit_answer": Param(0.7, low=0.01, high=0.99,
+                               help="true chance a confident answer is credited"),
+        "credit_abstain": Param(0.1, low=0.01, high=0.99,
+                                help="true chance an abstention is credited"),
     },
     reward_params={
-        "penalty": Param(1.0, low=0.0, high=20.0,
-                         help="grading scheme: cost of a wrong answer (a right one earns 1)"),
+        "abstain_bonus": Param(0.0, low=0.0, high=1.0,
+                               help="grading scheme's bonus for abstaining (0: credit only)"),
+        "magnitude": Param(1.0, low=0.01, high=100.0, log=True,
+                           help="multiplies every payoff (never changes the phase)"),
     },
 )

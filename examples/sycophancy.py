@@ -1,63 +1,71 @@
 """Sycophancy: an assistant that reads a user's approval as a verdict on who is right.
 
-After Xu et al., *Epistemic Traps* (arXiv 2602.17676): sycophancy is rational under a
-misspecified subjective model, shows up as a stable misaligned equilibrium or as oscillation
-depending on the reward scheme, and is removed by changing the prior, never by scaling rewards.
+Xu et al., *Epistemic Traps* (arXiv 2602.17676), Theorem 3.2, exactly at the defaults:
+sycophancy is rational under a misspecified subjective model, shows up as a stable misaligned
+equilibrium, multiple equilibria or an oscillation depending on the objective approval rates,
+and is removed by changing the prior, never by scaling rewards.
 
 **Story.**  A user disputes an answer the assistant has checked.  The assistant either stays
-``honest`` (keeps its answer; safe) or ``agree``s with the user (unsafe).  It then observes
-one bit, ``approval``: did the user give a thumbs-up?
+``honest`` (keeps its answer; safe) or ``agree``s with the user (unsafe, ``S`` in the paper).
+It then observes one bit, ``approval``: did the user give a thumbs-up?
 
-* Truth (world): users like being agreed with, whoever is right.  A thumbs-up follows
-  agreement with probability ``g = approve_agree = 0.7`` and a correction with probability
-  ``h = approve_honest = 0.1``.
-* Belief: the assistant thinks a thumbs-up is a noisy verdict on *correctness*.  Its latent
-  ``θ ~ Uniform(lo, hi)`` is the chance that a user who disputes a checked answer is right;
-  a thumbs-up follows the correct reply except for a share ``ε = noise`` of random clicks:
-  ``P(up | agree) = q(θ) = ε + (1 − 2ε) θ`` and ``P(up | honest) = 1 − q(θ)``.
-  The misspecification is the structural belief "approval tracks correctness": in truth
-  ``h + g = 0.8``, while the model forces ``P(up | honest) + P(up | agree) = 1``.
-* Reward: ``magnitude · (up + b · [honest])`` where ``b = bonus`` under the ``audited`` scheme
-  (an auditor pays for keeping a checked answer) and ``b = 0`` under the ``approval`` scheme
-  (plain thumbs-up reward, the default).
+* Truth (world, the objective risks): a thumbs-up follows agreement with probability
+  ``p_S = approve_agree`` (0.7) and an honest correction with probability
+  ``p_H = approve_honest`` (0.1).
+* Belief (the paper's model): agreement and truth lie on one axis.  The latent
+  ``θ ~ Uniform(lo, hi)``, ``θ ∈ [0, 1]`` by default, is the chance that a disputing user is
+  right; approval after agreeing is ``θ`` and after an honest answer ``1 − θ``.  The
+  misspecification is the structural belief "approval tracks correctness": the model forces
+  ``P(up | honest) + P(up | agree) = 1``, while in truth ``p_H + p_S`` is anything.
+* Reward: the approval, times ``magnitude``.
 
-**Best responses.**  ``U(agree) − U(honest) = magnitude · (2q − 1 − b)``, so the assistant
-agrees iff ``q(θ) > (1 + b) / 2``: ``q > 0.5`` under ``approval``, ``q > 0.85`` under
-``audited`` with ``bonus = 0.7``.  ``magnitude`` multiplies both sides: it never matters.
+Extensions, off by default: ``noise = ε`` random clicks (``P(up | agree) = ε + (1 − 2ε) θ``) and
+the ``audited`` scheme (a bonus ``b`` for keeping a checked answer).
 
-**Fitted beliefs.**  A Bernoulli KL is minimised by matching the probability, so (with ``q``
-clipped to ``[q(lo), q(hi)]`` = ``[0.05, 0.95]`` at the defaults):
+**Best responses.**  ``U(agree) − U(honest) = magnitude · (2θ − 1 − b)``: the assistant agrees
+iff ``θ > ½`` (``θ > (1 + b)/2`` when audited).  ``magnitude`` multiplies both sides.
 
-* after always playing ``honest`` the assistant sees 10% approval, so ``1 − q = h``:
-  ``q = 0.9`` (θ ≈ 0.94 — "users who dispute me are nearly always right");
-* after always playing ``agree`` it sees 70% approval: ``q = g = 0.7`` (θ ≈ 0.72);
-* after playing ``agree`` with probability ``p``: ``q(p) = (1 − p)(1 − h) + p g = 0.9 − 0.2 p``.
+**Fitted beliefs.**  A Bernoulli KL is minimised by matching the probability: after honest
+answers ``θ = 1 − p_H``, after agreeing ``θ = p_S``, after agreeing with probability ``σ``
+``θ(σ) = (1 − σ)(1 − p_H) + σ p_S``.
 
-**Phases** (each row is one ``--set``; the default is the first):
+**Theorem 3.2's four regimes** (``sme phase-diagram examples/sycophancy.py --x
+approve_honest=0.01:0.99:41 --y approve_agree=0.01:0.99:41``; ``sme reproduce`` checks them):
+
+==========================  =============  ====================================================
+objective risks             phase          why
+==========================  =============  ====================================================
+``p_S > ½ > p_H`` (default) misaligned     both fits (0.9, 0.7) exceed ½: R = {agree}, the
+                                           unique equilibrium is sycophancy
+``p_H > ½ > p_S``           safe           both fits favour honest: the unique honesty
+                                           equilibrium; a quarter of the square, much smaller
+                                           than the correctly specified condition ``p_H > p_S``
+``p_H, p_S > ½``            multistable    each action confirms itself: multiple equilibria
+``p_H, p_S < ½``            oscillatory    each action's fit favours the other: a 2-cycle
+==========================  =============  ====================================================
+
+The mixed equilibrium solves ``θ(σ) = ½``: ``σ(agree) = (p_H − ½) / (p_H + p_S − 1)``, e.g.
+``1/3`` at ``approve_honest=0.6`` and ``2/3`` at ``approve_honest=0.3 approve_agree=0.2``.
+
+Other rows (each one ``--set``):
 
 ===============================  =============  ==============================================
 ``--set``                        phase          why
 ===============================  =============  ==============================================
-(defaults: ``scheme=approval``)  misaligned     both fits (q = 0.9, 0.7) exceed 0.5: R = {agree},
-                                                the only (pure) equilibrium is ``agree``
 ``scheme=audited``               oscillatory    honest's fit 0.9 > 0.85 favours agree, agree's
-                                                fit 0.7 favours honest: R = {honest, agree},
-                                                no pure equilibrium; mixed σ(agree) = 1/4
-                                                (q(p) = 0.85)
-``approve_honest=0.6``           multistable    honest's fit q = 0.4 confirms honest, agree's
-                                                fit 0.7 confirms agree; both are pure
-                                                equilibria, mixed σ(agree) = 1/3
+                                                fit 0.7 favours honest; mixed σ(agree) = 1/4
+``approve_honest=0.6``           multistable    honest's fit θ = 0.4 confirms honest, agree's
+                                                fit 0.7 confirms agree; mixed σ(agree) = 1/3
+``noise=0.2``                    misaligned     q is capped at 0.8, still above ½
+``scheme=audited noise=0.2``     safe           q ≤ 0.8 < 0.85 for every θ
 ``magnitude=0.01`` / ``=100``    unchanged      scaling payoffs never changes a phase
 ===============================  =============  ==============================================
 
 **Engineered prior.**  ``--set hi=0.45``: the assistant is certain that a user who disputes
-a checked answer is right less than half the time.  Then ``q ≤ 0.05 + 0.9 · 0.45 = 0.455
-< 0.5`` at every possible θ, so ``honest`` is the best response to every belief: **safe**,
-R = {honest}, under both schemes and at every magnitude.  Under the audited scheme a structural
-belief alone also works: ``--set scheme=audited noise=0.2`` caps ``q`` at ``0.8 < 0.85`` (safe),
-while ``noise=0.2`` under the approval scheme stays misaligned (0.8 and 0.7 exceed 0.5).
-A phase diagram over ``hi`` and ``magnitude`` shows the boundary at ``hi = 0.5`` and none
-along the magnitude axis::
+a checked answer is right less than half the time.  Then ``honest`` is the best response to
+every belief: **safe for every objective risk**, R = {honest}, under both schemes and at every
+magnitude.  A phase diagram over ``hi`` and ``magnitude`` shows the boundary at ``hi = 0.5``
+and none along the magnitude axis::
 
     sme phase-diagram examples/sycophancy.py --x magnitude=0.01:100:40 --y hi=0.45:1:40
 """
@@ -78,7 +86,8 @@ def world(action, approve_agree, approve_honest):
 
 
 def belief(action, lo, hi, noise):
-    """Assistant's model: approval is a noisy verdict on whether its reply was correct."""
+    """Assistant's model: approval is a verdict on whether its reply was correct
+    (``P(up | agree) = θ``, ``P(up | honest) = 1 − θ`` without noise)."""
     reliability = pyro.sample("user_reliability", dist.Uniform(lo, hi))
     q = noise + (1.0 - 2.0 * noise) * reliability  # P(up | agree)
     return pyro.sample("approval", dist.Bernoulli(torch.where(action == AGREE, q, 1.0 - q)))
@@ -107,8 +116,9 @@ scenario = Scenario(
                     help="lower edge of the prior on how often a disputing user is right"),
         "hi": Param(1.0, low=0.45, high=1.0,
                     help="upper edge of the prior on how often a disputing user is right"),
-        "noise": Param(0.05, low=0.0, high=0.45,
-                       help="believed share of thumbs-ups unrelated to correctness"),
+        "noise": Param(0.0, low=0.0, high=0.45,
+                       help="believed share of thumbs-ups unrelated to correctness "
+                       "(an extension; 0 in the paper's model)"),
     },
     world_params={
         "approve_agree": Param(0.7, low=0.01, high=0.99,

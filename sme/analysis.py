@@ -22,6 +22,7 @@ from sme.equilibria import MixedEquilibrium, mixed_equilibria
 from sme.explain import explain
 from sme.graphs import best_response_graph, dependency_graph, observed_coupling
 from sme.phases import Phase, classify
+from sme.robustness import RiskSweep, sweep_risks
 from sme.scenario import Scenario
 
 
@@ -34,6 +35,9 @@ class Settings:
     device: str = "cpu"
     dtype: torch.dtype = torch.float64
     memory_budget: int = 1 << 29  # bytes of working memory for one batched pass
+    #: values per world parameter in the sweep over objective risks (0: no sweep);
+    #: see :mod:`sme.robustness`
+    risk_grid: int = 5
 
     def describe(self) -> dict[str, Any]:
         r, t = self.resolution, self.tolerance
@@ -41,7 +45,7 @@ class Settings:
             "points": r.points, "max_points": r.max_points, "mc_samples": r.mc_samples,
             "tail_quantile": r.tail, "seed": r.seed, "kl_tie_atol": t.kl_atol,
             "kl_tie_rtol": t.kl_rtol, "utility_tie_rtol": t.utility_rtol,
-            "device": self.device,
+            "device": self.device, "risk_grid": self.risk_grid,
         }
 
 
@@ -269,6 +273,17 @@ class FittedBelief:
 
 
 @dataclass
+class UnruledBelief:
+    """Beliefs that fit the data of the safe resting point ``resting`` as well as any, under
+    which the unsafe ``favours`` is optimal (named in an ``indeterminate`` explanation)."""
+
+    resting: str
+    favours: str
+    ranges: dict[str, tuple[float, float]]
+    points: int
+
+
+@dataclass
 class Analysis:
     """One configuration, fully reported."""
 
@@ -289,6 +304,9 @@ class Analysis:
     theta_points: int = 0
     #: ``--verify``: the result at doubled resolution (see :func:`verify`), else ``None``
     verification: dict[str, Any] | None = None
+    #: the phases across the world parameters' declared ranges (:mod:`sme.robustness`);
+    #: ``None`` when the sweep was switched off (``risk_grid = 0``)
+    objective_risks: RiskSweep | None = None
 
     @property
     def safe_actions(self) -> list[str]:
@@ -322,6 +340,8 @@ class Analysis:
             "explanation": self.explanation,
             "resolution": {**self.settings.describe(), "theta_points": self.theta_points,
                            "methods": self.methods},
+            "objective_risks": (self.objective_risks.to_json()
+                                if self.objective_risks is not None else None),
             "verification": self.verification,
             "warnings": self.warnings,
         }
@@ -338,6 +358,9 @@ def analyze(
         warnings.simplefilter("always")
         batch = analyze_batch(scenario, [dict(overrides or {})], settings)
         report = batch.report(0)
+        if settings.risk_grid > 0:
+            report.objective_risks = sweep_risks(scenario, batch.configs[0], settings,
+                                                 settings.risk_grid)
     for w in records:
         caught.append(str(w.message))
     report.warnings.extend(dict.fromkeys(caught))
@@ -352,7 +375,7 @@ def verify(scenario: Scenario, overrides: Mapping[str, Any] | None, result: Anal
     from dataclasses import replace
 
     settings = result.settings
-    fine = analyze(scenario, overrides, replace(settings,
+    fine = analyze(scenario, overrides, replace(settings, risk_grid=0,
                                                 resolution=settings.resolution.doubled()))
     unchanged = fine.phase == result.phase and fine.bn_set == result.bn_set
     result.verification = {
@@ -404,7 +427,9 @@ def _report(batch: BatchAnalysis, row: int) -> Analysis:
     br_graph = best_response_graph(scenario, fitted, batch.bn_names(row))
     prior, _, _ = scenario.split(batch.configs[row])
     deps = dependency_graph(scenario, prior)
-    text = explain(scenario, phase, batch.bn_names(row), batch.pure_names(row), mixed, fitted)
+    unruled = _unruled_beliefs(batch, row, points) if phase is Phase.INDETERMINATE else []
+    text = explain(scenario, phase, batch.bn_names(row), batch.pure_names(row), mixed, fitted,
+                   unruled)
     return Analysis(
         scenario=scenario, values=batch.configs[row], phase=phase, bn_set=batch.bn_names(row),
         pure_equilibria=batch.pure_names(row), mixed_equilibria=mixed, fitted=fitted,
@@ -412,6 +437,31 @@ def _report(batch: BatchAnalysis, row: int) -> Analysis:
         methods=dict(batch.tensors.methods), settings=batch.settings,
         theta_points=int(batch.tensors.kl.shape[1]),
     )
+
+
+def _unruled_beliefs(batch: BatchAnalysis, row: int, points: Mapping[str, torch.Tensor]
+                     ) -> list[UnruledBelief]:
+    """At each safe resting point ``a`` (a pure equilibrium): the beliefs that fit the data
+    of playing ``a`` as well as any (``Θ(δ_a)``) and under which a rationalizable unsafe
+    action is optimal — what the agent's own data cannot rule out (the research's epistemic
+    indeterminacy)."""
+    scenario, gamma = batch.scenario, batch.gamma
+    names = scenario.action_names
+    fits = gamma.pure_fits()[row]  # (A, N)
+    optimal = gamma.optimal[row]  # (N, A)
+    unsafe = [b for b in range(len(names))
+              if not scenario.actions[b].safe and bool(batch.bn_set[row, b])]
+    out = []
+    for a in range(len(names)):
+        if not bool(batch.pure[row, a]) or not scenario.actions[a].safe:
+            continue
+        for b in unsafe:
+            mask = fits[a] & optimal[:, b]
+            if bool(mask.any()):
+                out.append(UnruledBelief(resting=names[a], favours=names[b],
+                                         ranges=_summarise_points(points, mask),
+                                         points=int(mask.sum())))
+    return out
 
 
 def _mixed_json(eq: MixedEquilibrium, names: list[str], points: Mapping[str, torch.Tensor]

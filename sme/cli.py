@@ -100,6 +100,19 @@ def add_numeric_options(parser: argparse.ArgumentParser, default_points: int = 4
                         "split (default 512)")
 
 
+def add_risk_option(parser: argparse.ArgumentParser) -> None:
+    """``--risk-grid N``: values per world parameter in the sweep over objective risks."""
+    from sme.robustness import DEFAULT_RISK_GRID
+
+    parser.add_argument("--risk-grid", type=int_at_least(0, "a non-negative integer"),
+                        default=DEFAULT_RISK_GRID, metavar="N",
+                        help="also analyse the prior at N values of every world parameter "
+                        "across its declared range (the objective risks) and give the verdict:"
+                        " locked_in, indeterminate robust to objective risks, safe for every "
+                        f"objective risk, or risk dependent (default {DEFAULT_RISK_GRID}; "
+                        "0: no sweep)")
+
+
 def settings_from(args: argparse.Namespace) -> Any:
     from priors.compile import Resolution
     from sme.analysis import Settings, resolve_device
@@ -110,7 +123,8 @@ def settings_from(args: argparse.Namespace) -> Any:
         mc_samples=args.mc_samples or base.mc_samples,
     )
     return Settings(resolution=resolution, device=resolve_device(args.device),
-                    memory_budget=args.memory_budget * 1024 * 1024)
+                    memory_budget=args.memory_budget * 1024 * 1024,
+                    risk_grid=getattr(args, "risk_grid", 0))
 
 
 def overrides_from(args: argparse.Namespace, scenario: Any | None = None) -> dict[str, Any]:

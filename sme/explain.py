@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sme.phases import Phase
 
 if TYPE_CHECKING:
-    from sme.analysis import FittedBelief
+    from sme.analysis import FittedBelief, UnruledBelief
     from sme.scenario import Scenario
 
 
@@ -21,7 +21,7 @@ def _join(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _belief_text(fit: FittedBelief) -> str:
+def _belief_text(fit: FittedBelief | UnruledBelief) -> str:
     parts = []
     for name, (lo, hi) in fit.ranges.items():
         if abs(hi - lo) <= 1e-9 * max(1.0, abs(lo)):
@@ -32,9 +32,11 @@ def _belief_text(fit: FittedBelief) -> str:
 
 
 def explain(scenario: Scenario, phase: Phase, bn_set: Sequence[str], pure: Sequence[str],
-            mixed: Sequence[dict[str, Any]], fitted: Sequence[FittedBelief]) -> str:
+            mixed: Sequence[dict[str, Any]], fitted: Sequence[FittedBelief],
+            unruled: Sequence[UnruledBelief] = ()) -> str:
     """One paragraph: what the agent comes to believe after each action, what it then
-    prefers, and why that yields ``phase``."""
+    prefers, and why that yields ``phase``; for ``indeterminate``, the beliefs its own data
+    cannot rule out (``unruled``) and the unsafe actions they favour."""
     safe = {a.name for a in scenario.actions if a.safe}
     sentences = []
     for fit in fitted:
@@ -70,10 +72,17 @@ def explain(scenario: Scenario, phase: Phase, bn_set: Sequence[str], pure: Seque
             "another, so the agent keeps switching"
             + (f" (mixed equilibrium {mix})." if mix else "."))
     else:
-        loose = [f.action for f in fitted if not f.identified]
         sentences.append(
-            f"Unsafe {_join(unsafe_in)} {'stays' if len(unsafe_in) == 1 else 'stay'} "
-            f"rationalizable although only {_join(pure)} can be a resting point: the data of "
-            f"{_join(loose) if loose else 'the actions played'} cannot rule out beliefs that "
-            "favour unsafe actions.")
+            f"Only {_join(pure)} can be a resting point, yet unsafe {_join(unsafe_in)} "
+            f"{'stays' if len(unsafe_in) == 1 else 'stay'} rationalizable (epistemic "
+            "indeterminacy):")
+        if unruled:
+            sentences.extend(
+                f"the data of playing {u.resting} cannot rule out {_belief_text(u)}, which "
+                f"fits them as well as any belief and makes {u.favours} optimal."
+                for u in unruled)
+        else:
+            sentences.append(
+                "mixtures of the actions played fit beliefs that favour them, although no "
+                "single action's data do.")
     return " ".join(sentences)

@@ -70,7 +70,10 @@ def render_analysis(analysis: Analysis, console: Console) -> None:
             f"CHANGED to {check['phase']}, {{{', '.join(check['bn_set'])}}}")
         footer.append(f"\nverified at doubled resolution ({check['theta_points']} Θ points, "
                       f"{check['mc_samples']} Monte Carlo samples): {verdict}")
-    parts = [head, Text(), params, Text(),
+    risks = analysis.objective_risks
+    risk_line = (Text.assemble(("objective risks  ", "bold"), risks.summary())
+                 if risks is not None else None)
+    parts = [head, *([risk_line] if risk_line is not None else []), Text(), params, Text(),
              Text.assemble(("Berk–Nash set  ", "bold"), "{" + ", ".join(analysis.bn_set) + "}"),
              actions]
     if analysis.mixed_equilibria:

@@ -10,6 +10,7 @@ from sme.cli import (
     EXIT_OK,
     EXIT_UNSAFE,
     add_numeric_options,
+    add_risk_option,
     add_value_options,
     overrides_from,
     settings_from,
@@ -35,6 +36,7 @@ def add_parser(commands: Any) -> None:
                         help="also analyse at doubled resolution (twice the Θ points and Monte "
                         "Carlo samples), report it and warn if the phase or set changes")
     add_numeric_options(parser)
+    add_risk_option(parser)
     parser.set_defaults(run=run)
 
 

@@ -6,7 +6,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sme.cli import EXIT_OK, add_numeric_options, add_value_options, overrides_from, settings_from
+from sme.cli import (
+    EXIT_OK,
+    add_numeric_options,
+    add_risk_option,
+    add_value_options,
+    overrides_from,
+    settings_from,
+)
 
 
 def add_parser(commands: Any) -> None:
@@ -22,6 +29,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("scenario", nargs="?", help="scenario file (.py) defining `scenario`")
     add_value_options(parser)
     add_numeric_options(parser)
+    add_risk_option(parser)
     parser.set_defaults(run=run)
 
 

@@ -117,7 +117,9 @@ class DesignScreen(WorkbenchScreen):
             return
         self.bench.analysis = result
         scenario = self.bench.scenario
-        self.query_one("#badge", PhaseBadge).show_phase(result.phase)
+        risks = result.objective_risks
+        self.query_one("#badge", PhaseBadge).show_phase(
+            result.phase, risks=risks.summary() if risks is not None else "")
         self.query_one("#bn-set", BerkNashSet).show_set(
             scenario.actions, result.bn_set, result.pure_equilibria, result.mixed_equilibria)
         self.query_one("#explanation", Static).update(result.explanation)

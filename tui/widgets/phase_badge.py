@@ -29,12 +29,16 @@ class PhaseBadge(Static):
 
     DEFAULT_CLASSES = "phase-badge"
 
-    def show_phase(self, phase: Phase | None, note: str = "") -> None:
-        """Display ``phase`` (``None``: no result, with ``note`` saying why)."""
+    def show_phase(self, phase: Phase | None, note: str = "", risks: str = "") -> None:
+        """Display ``phase`` (``None``: no result, with ``note`` saying why) and, below it,
+        ``risks``: the verdict over objective risks (:mod:`sme.robustness`)."""
         if phase is None:
             self.update(Text.assemble(Text(" no result ", style="bold reverse"), "  ",
                                       Text(note, style="italic")))
             return
         text = Text.assemble(Text(f" {phase.value.upper()} ", style=phase_style(phase)), "  ",
                              Text(phase.meaning, style="italic"))
+        if risks:
+            text.append("\nobjective risks: ", style="bold")
+            text.append(risks)
         self.update(text)
