@@ -147,7 +147,7 @@ def overrides_from(args: argparse.Namespace, scenario: Any | None = None) -> dic
 
 
 COMMAND_NAMES = ("analyze", "simulate", "phase_diagram", "search", "candidates", "export", "check",
-                 "schema", "bench", "tui")
+                 "schema", "reproduce", "bench", "tui")
 
 
 @contextlib.contextmanager

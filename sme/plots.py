@@ -4,7 +4,9 @@ imported only when a figure is asked for)."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sme.diagram import PhaseDiagram
 from sme.dynamics import Simulation
@@ -48,9 +50,12 @@ def _edges(values: list[float], log: bool) -> list[float]:
     return [first, *mids, last]
 
 
-def save_diagram(diagram: PhaseDiagram, path: Path) -> None:
+def save_diagram(diagram: PhaseDiagram, path: Path,
+                 decorate: Callable[[Any], list[Any]] | None = None) -> None:
     """Write the diagram with phase colours, boundary lines between cells of different
-    phase, a legend and the baseline marked; written to a temporary file, then renamed."""
+    phase, a legend and the baseline marked; written to a temporary file, then renamed.
+    ``decorate(axes)`` may draw more (reference lines, say) and returns the artists to add
+    to the legend."""
     from matplotlib.collections import LineCollection
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
@@ -90,6 +95,8 @@ def save_diagram(diagram: PhaseDiagram, path: Path) -> None:
     present = {p for row in diagram.phases for p in row}
     handles = [Patch(facecolor=p.colour, edgecolor="black", label=p.value)
                for p in phases if p in present]
+    if decorate is not None:
+        handles += decorate(ax)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
     fig.tight_layout()
     _save(fig, path, plt)
