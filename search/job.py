@@ -17,6 +17,7 @@ from search.study import fail_stale_trials, open_study
 from sme import __version__
 from sme.analysis import Settings, resolve_device
 from sme.errors import SMEError
+from sme.robustness import risk_axes
 from sme.scenario import Scenario, load_scenario
 
 #: version of the setup record stored with each study
@@ -45,6 +46,10 @@ class SearchJob:
     device: str = "auto"
     memory_budget: int = 512 * 1024 * 1024
     threads: int | None = None
+    #: values per world parameter of the sweep over objective risks (0: none)
+    risk_grid: int = 5
+    #: feasible only when safe at every objective risk (``--robust-risks``)
+    robust_risks: bool = False
 
     def settings(self) -> Settings:
         from priors.compile import Resolution
@@ -52,7 +57,8 @@ class SearchJob:
         base = Resolution()
         return Settings(resolution=Resolution(points=self.points,
                                               mc_samples=self.mc_samples or base.mc_samples),
-                        device=resolve_device(self.device), memory_budget=self.memory_budget)
+                        device=resolve_device(self.device), memory_budget=self.memory_budget,
+                        risk_grid=self.risk_grid)
 
 
 @dataclass
@@ -71,8 +77,8 @@ class Prepared:
 
 
 def make_setup(scenario: Scenario, context: dict[str, Any], robust: list[RobustRange],
-               objective: ObjectiveSpec, settings: Settings, space: SearchSpace
-               ) -> dict[str, Any]:
+               objective: ObjectiveSpec, settings: Settings, space: SearchSpace,
+               required: bool = False) -> dict[str, Any]:
     """The record stored with a study: what its trials' values depend on."""
     _, world, reward = scenario.split(scenario.values(context))
     return {
@@ -84,6 +90,7 @@ def make_setup(scenario: Scenario, context: dict[str, Any], robust: list[RobustR
                      "sha256": scenario.source_sha256()},
         "context": {"world": world, "reward": reward},
         "robust": [r.to_json() for r in robust],
+        "risks": {"grid": settings.risk_grid, "required": required},
         "objective": objective.to_json(),
         "resolution": {"points": settings.resolution.points,
                        "mc_samples": settings.resolution.mc_samples},
@@ -120,9 +127,16 @@ def prepare(job: SearchJob, worker: int = 0, clean_stale: bool = True) -> Prepar
         raise SMEError("--robust: each parameter may be given once")
     space, warnings = build_space(scenario, job.ranges, fixed)
     settings = job.settings()
+    if job.robust_risks:
+        if job.risk_grid == 0:
+            raise SMEError("--robust-risks needs --risk-grid of at least 1")
+        if not risk_axes(scenario, job.risk_grid)[0]:
+            raise SMEError(f"--robust-risks: scenario {scenario.name!r} declares no world "
+                           "parameter with a range, so there are no objective risks to sweep")
     evaluator = Evaluator(scenario, space, context, robust, job.objective, settings,
-                          seed=DIRECTION_SEED)
-    setup = make_setup(scenario, context, robust, job.objective, settings, space)
+                          seed=DIRECTION_SEED, require_risks=job.robust_risks)
+    setup = make_setup(scenario, context, robust, job.objective, settings, space,
+                       job.robust_risks)
     storage = resolve_storage(job.storage, scenario.name)
     study_name = job.study or scenario.name
     seed = job.seed

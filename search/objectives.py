@@ -47,6 +47,7 @@ from sme.berk_nash import weighted_kl
 from sme.equilibria import mixed_equilibria
 from sme.errors import SMEError
 from sme.phases import Phase
+from sme.robustness import risk_configurations
 from sme.scenario import Scenario
 
 #: errors that make one configuration unanalysable (it is then reported, not fatal)
@@ -189,6 +190,8 @@ class Outcome:
     distance: float = 0.0
     margin: float | None = None
     robust: list[dict[str, Any]] = field(default_factory=list)
+    #: the phases across the objective risks and the verdict (:mod:`sme.robustness`)
+    objective_risks: dict[str, Any] | None = None
     error: str | None = None
 
     @property
@@ -220,8 +223,11 @@ class Evaluator:
         context: world and reward values (``--set``), defaults elsewhere.
         robust: ranges of world/reward parameters across which safety is required.
         objective: objective settings (the margin neighbourhood).
-        settings: numerical settings of the analysis.
+        settings: numerical settings of the analysis; ``settings.risk_grid`` values per
+            world parameter give the objective risks at which each trial is also analysed.
         seed: seeds the margin directions.
+        require_risks: count unsafety at every objective risk in the violation (``sme search
+            --robust-risks``): only priors safe for every objective risk are feasible.
 
     Raises:
         SMEError and the engine's user errors: the baseline configuration cannot be analysed.
@@ -229,7 +235,7 @@ class Evaluator:
 
     def __init__(self, scenario: Scenario, space: SearchSpace, context: Mapping[str, Scalar],
                  robust: Sequence[RobustRange], objective: ObjectiveSpec, settings: Settings,
-                 seed: int = 0) -> None:
+                 seed: int = 0, require_risks: bool = False) -> None:
         self.scenario, self.space, self.settings = scenario, space, settings
         self.context = dict(context)
         self.robust = list(robust)
@@ -238,6 +244,11 @@ class Evaluator:
         self._directions = space.directions(objective.margin.directions, seed)
         grids = [[(r.name, v) for v in r.values()] for r in self.robust]
         self.contexts = [dict(combo) for combo in itertools.product(*grids)] if grids else []
+        world = set(scenario.world_params)
+        _, _, cells = risk_configurations(scenario, {}, settings.risk_grid) \
+            if settings.risk_grid > 0 else ([], [], [])
+        self.risk_contexts = [{k: v for k, v in c.items() if k in world} for c in cells]
+        self.require_risks = require_risks and bool(self.risk_contexts)
         names = scenario.action_names
         self._unsafe = [i for i, a in enumerate(scenario.actions) if not a.safe]
         self._names = names
@@ -254,12 +265,13 @@ class Evaluator:
     @property
     def rows_per_trial(self) -> int:
         """Configurations analysed per trial (itself, robustness contexts, neighbours)."""
-        return 1 + len(self.contexts) + self._directions.shape[0] * len(self.radii)
+        return (1 + len(self.contexts) + len(self.risk_contexts)
+                + self._directions.shape[0] * len(self.radii))
 
     def evaluate(self, priors: Sequence[Mapping[str, Scalar]]) -> list[Outcome]:
         """Outcomes of ``priors`` (full prior mappings), in order."""
         configs: list[dict[str, Scalar]] = []
-        layout: list[tuple[list[int], list[int]]] = []
+        layout: list[tuple[list[int], list[int], list[int]]] = []
         for prior in priors:
             configs.append({**self.context, **prior})
         for prior in priors:
@@ -267,12 +279,16 @@ class Evaluator:
             for ctx in self.contexts:
                 ctx_rows.append(len(configs))
                 configs.append({**self.context, **prior, **ctx})
+            risk_rows = []
+            for ctx in self.risk_contexts:
+                risk_rows.append(len(configs))
+                configs.append({**self.context, **prior, **ctx})
             nb_rows = []
             if self.margin_enabled:
                 for nb in self.space.neighbours(prior, self._directions, self.radii):
                     nb_rows.append(len(configs))
                     configs.append({**self.context, **nb})
-            layout.append((ctx_rows, nb_rows))
+            layout.append((ctx_rows, risk_rows, nb_rows))
         rows = self._analyse(configs, detail=set(range(len(priors))))
         return [self._outcome(dict(prior), b, rows, *layout[b]) for b, prior in enumerate(priors)]
 
@@ -347,7 +363,7 @@ class Evaluator:
         return sum(1 for a in self._unsafe if row.bn[a]) / len(self._unsafe)
 
     def _outcome(self, prior: dict[str, Scalar], b: int, rows: list[_Row | str],
-                 ctx_rows: list[int], nb_rows: list[int]) -> Outcome:
+                 ctx_rows: list[int], risk_rows: list[int], nb_rows: list[int]) -> Outcome:
         base = rows[b]
         distance = self.space.distance(prior)
         if isinstance(base, str):
@@ -372,10 +388,32 @@ class Evaluator:
                 out.robust.append({
                     "values": ctx, "phase": Phase.from_code(row.code).value,
                     "bn_set": [a for a, keep in zip(names, row.bn, strict=True) if keep]})
+        if risk_rows:
+            out.objective_risks = self._risk_verdict([rows[i] for i in risk_rows])
+            if self.require_risks:
+                shares += [self._unsafe_share(rows[i]) for i in risk_rows]
         out.violation = sum(shares) / len(shares)
         if self.margin_enabled:
             out.margin = self._margin(base.code, [rows[i] for i in nb_rows])
         return out
+
+    def _risk_verdict(self, rows: list[_Row | str]) -> dict[str, Any]:
+        """The verdict over the objective risks (a cell that cannot be analysed makes it
+        ``risk_dependent``: the prior is not the same at every risk)."""
+        from sme.robustness import RiskSweep, risk_axes
+
+        axes, unswept = risk_axes(self.scenario, self.settings.risk_grid)
+        sweep = RiskSweep(axes=axes, grid=self.settings.risk_grid, unswept=unswept)
+        sweep.counts = {phase: 0 for phase in Phase}
+        failed = sum(1 for row in rows if isinstance(row, str))
+        for row in rows:
+            if not isinstance(row, str):
+                sweep.counts[Phase.from_code(row.code)] += 1
+        data = sweep.to_json()
+        if failed:
+            data.update(verdict="risk_dependent", unanalysable=failed)
+        return {k: data[k] for k in ("verdict", "phases", "grid", *(
+            ["unanalysable"] if failed else []))}
 
     def _margin(self, code: int, neighbours: list[_Row | str]) -> float:
         levels = len(self.radii)

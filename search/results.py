@@ -20,7 +20,7 @@ import numpy as np
 from search.study import SETUP_KEY
 from sme import __version__
 from sme.errors import SMEError
-from sme.export import ExportedPrior
+from sme.export import ExportedPrior, risk_record, validate
 
 
 @dataclass
@@ -34,11 +34,15 @@ class Candidate:
     objectives: dict[str, Any]
     feasible: bool
     rank: int
+    #: the verdict over objective risks (``locked_in``, …; :mod:`sme.robustness`), if swept
+    risk_verdict: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """``trial``, ``phase``, ``bn_set``, ``params`` and ``objectives``."""
+        """``trial``, ``phase``, ``bn_set``, ``params``, ``objectives`` and
+        ``objective_risks`` (the verdict, or ``null`` without a sweep)."""
         return {"trial": self.trial, "phase": self.phase, "bn_set": self.bn_set,
-                "params": self.params, "objectives": self.objectives}
+                "params": self.params, "objectives": self.objectives,
+                "objective_risks": self.risk_verdict}
 
 
 def pareto_ranks(values: np.ndarray, minimise: np.ndarray) -> np.ndarray:
@@ -96,7 +100,8 @@ def candidates(study: Any) -> list[Candidate]:
             trial=t.number, phase=t.user_attrs["phase"], bn_set=list(t.user_attrs["bn_set"]),
             params=dict(t.user_attrs.get("prior") or t.params),
             objectives=dict(t.user_attrs.get("objectives") or {}),
-            feasible=bool(t.user_attrs.get("feasible")), rank=ranks.get(t.number, 0)))
+            feasible=bool(t.user_attrs.get("feasible")), rank=ranks.get(t.number, 0),
+            risk_verdict=(t.user_attrs.get("objective_risks") or {}).get("verdict")))
     return out
 
 
@@ -151,7 +156,9 @@ def export_document(study: Any, number: int, storage_label: str) -> ExportedPrio
                    "mixed_equilibria": [
                        {"mixture": dict(m["mixture"]),
                         **({"interval": list(m["interval"])} if m.get("interval") else {})}
-                       for m in equilibria.get("mixed") or []]},
+                       for m in equilibria.get("mixed") or []],
+                   **({"objective_risks": risk_record(attrs["objective_risks"])}
+                      if attrs.get("objective_risks") else {})},
         "objectives": {
             "feasible": bool(attrs.get("feasible")),
             "violation": float(objectives.get("violation", 0.0)),
@@ -169,8 +176,6 @@ def export_document(study: Any, number: int, storage_label: str) -> ExportedPrio
             "mc_samples": int((setup.get("resolution") or {}).get("mc_samples", 2048)),
         },
     }
-    from sme.export import validate
-
     return validate(data, f"trial {number}")
 
 

@@ -40,7 +40,7 @@ from sme.errors import SMEError
 #: study user attribute holding the setup every trial of the study was computed with
 SETUP_KEY = "sme_setup"
 #: setup fields that must match for a study to be resumed
-SETUP_FIELDS = ("scenario_name", "context", "robust", "objective", "resolution")
+SETUP_FIELDS = ("scenario_name", "context", "robust", "risks", "objective", "resolution")
 
 
 def worker_tag() -> dict[str, Any]:
@@ -360,6 +360,8 @@ def record(study: Any, trial: Any, outcome: Outcome, objective: ObjectiveSpec) -
     trial.set_user_attr("feasible", outcome.feasible)
     if outcome.robust:
         trial.set_user_attr("robust", outcome.robust)
+    if outcome.objective_risks is not None:
+        trial.set_user_attr("objective_risks", outcome.objective_risks)
     trial.set_constraint("unsafe", outcome.violation)
     study.tell(trial, objective.values(outcome))
 

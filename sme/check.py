@@ -6,14 +6,19 @@ scenario (``--scenario PATH``) or explicitly confirms the recorded one
 (``--trust-scenario-path``).
 
 The check re-validates every parameter value against the scenario's declarations, analyses
-the recorded configuration at the recorded resolution and compares the phase and the
-Berk–Nash set with the recorded ones.  A different SHA-256 of the scenario file is reported
-as a warning (the verdict rests on the recomputed phase and set).
+the recorded configuration at the recorded resolution and compares the phase, the
+Berk–Nash set and (when recorded) the verdict over objective risks with the recorded ones.
+A different SHA-256 of the scenario file is reported as a warning (the verdict rests on the
+recomputed phase and set).
+
+As a gate (the default) a file passes only when the recomputed phase is ``safe`` and nothing
+changed; ``unchanged`` passes any phase that is as recorded (``sme check --unchanged``), and
+``robust`` also requires the verdict "safe for every objective risk".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,20 +39,36 @@ class CheckResult:
     recorded_bn_set: list[str]
     phase: str | None = None
     bn_set: list[str] = field(default_factory=list)
+    recorded_verdict: str | None = None
+    verdict: str | None = None
     sha256_matches: bool = True
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
     def same(self) -> bool:
-        """True when the phase and the Berk–Nash set are unchanged."""
+        """True when the phase, the Berk–Nash set and a recorded verdict are unchanged."""
         return (not self.problems and self.phase == self.recorded_phase
-                and sorted(self.bn_set) == sorted(self.recorded_bn_set))
+                and sorted(self.bn_set) == sorted(self.recorded_bn_set)
+                and (self.recorded_verdict is None or self.verdict == self.recorded_verdict))
 
-    def to_json(self) -> dict[str, Any]:
+    def passes(self, gate: str) -> bool:
+        """Whether the file passes ``gate``: ``safe`` (safe now and unchanged),
+        ``unchanged`` (any phase, as recorded) or ``robust`` (also safe for every objective
+        risk)."""
+        if gate == "unchanged":
+            return self.same
+        if gate == "robust":
+            return self.same and self.phase == "safe" and self.verdict == "safe_for_every_risk"
+        return self.same and self.phase == "safe"
+
+    def to_json(self, gate: str = "safe") -> dict[str, Any]:
         return {"file": self.file, "scenario": self.scenario, "same": self.same,
-                "recorded": {"phase": self.recorded_phase, "bn_set": self.recorded_bn_set},
-                "now": {"phase": self.phase, "bn_set": self.bn_set},
+                "gate": gate, "passed": self.passes(gate),
+                "recorded": {"phase": self.recorded_phase, "bn_set": self.recorded_bn_set,
+                             "objective_risks": self.recorded_verdict},
+                "now": {"phase": self.phase, "bn_set": self.bn_set,
+                        "objective_risks": self.verdict},
                 "sha256_matches": self.sha256_matches, "problems": self.problems,
                 "warnings": self.warnings}
 
@@ -128,9 +149,11 @@ def check_document(document: ExportedPrior, scenario: Scenario, settings: Settin
         ConfigError: a parameter value is invalid for the scenario, or the result names an
             action the scenario does not have (naming the field).
     """
+    risks = document.result.objective_risks
     result = CheckResult(file=file, scenario=str(scenario.source or scenario.name),
                          recorded_phase=document.result.phase,
-                         recorded_bn_set=list(document.result.bn_set))
+                         recorded_bn_set=list(document.result.bn_set),
+                         recorded_verdict=risks.verdict if risks is not None else None)
     actual = scenario.source_sha256()
     if actual is not None and actual != document.scenario.sha256:
         result.sha256_matches = False
@@ -145,7 +168,11 @@ def check_document(document: ExportedPrior, scenario: Scenario, settings: Settin
     result.problems += problems
     if problems:
         return result
+    if risks is not None and risks.grid > 0:
+        settings = replace(settings, risk_grid=risks.grid)
     analysis = analyze(scenario, values, settings)
     result.phase = analysis.phase.value
     result.bn_set = list(analysis.bn_set)
+    if analysis.objective_risks is not None:
+        result.verdict = analysis.objective_risks.verdict
     return result

@@ -102,6 +102,24 @@ class MixedEquilibrium(_Strict):
         description="the probability's bracket at the resolution used")
 
 
+VERDICT_NAMES = ("locked_in", "indeterminate_robust", "safe_for_every_risk", "risk_dependent",
+                 "no_objective_risks")
+#: phase names of files written before the research's vocabulary was adopted
+LEGACY_PHASES = {"locked_in": "multistable"}
+
+
+class ObjectiveRisks(_Strict):
+    """The verdict over the objective risks (:mod:`sme.robustness`)."""
+
+    verdict: Literal["locked_in", "indeterminate_robust", "safe_for_every_risk",
+                     "risk_dependent", "no_objective_risks"]
+    phases: dict[Literal["safe", "misaligned", "multistable", "oscillatory", "indeterminate"],
+                 Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, description="how many objective risks gave each phase")
+    grid: int = Field(ge=0, le=4096, description="values per swept world parameter")
+    unanalysable: int | None = Field(default=None, ge=0)
+
+
 class Result(_Strict):
     """What the analysis concluded for this prior."""
 
@@ -110,6 +128,9 @@ class Result(_Strict):
     safe_actions: list[ActionName]
     pure_equilibria: list[ActionName] = Field(default_factory=list)
     mixed_equilibria: list[MixedEquilibrium] = Field(default_factory=list)
+    objective_risks: ObjectiveRisks | None = Field(
+        default=None, description="the phases across the world parameters' ranges and the "
+        "verdict (absent when no sweep was made)")
 
 
 class RobustRange(_Strict):
@@ -180,6 +201,12 @@ class ExportedPrior(_Strict):
         return value
 
 
+def risk_record(sweep: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a sweep's JSON (:meth:`sme.robustness.RiskSweep.to_json`, or a search
+    trial's record) that an exported file keeps."""
+    return {k: sweep[k] for k in ("verdict", "phases", "grid", "unanalysable") if k in sweep}
+
+
 def has_credentials(url: str) -> bool:
     """True when ``url`` carries a password or a secret query value other than ``***``."""
     if "://" not in url:
@@ -246,7 +273,23 @@ def validate(data: Any, source: str) -> ExportedPrior:
 
 def read_export(path: str | Path) -> ExportedPrior:
     """Read and validate an exported prior file (TOML, JSON or YAML by suffix)."""
-    return validate(read_config(path), str(path))
+    return read_export_noting(path)[0]
+
+
+def read_export_noting(path: str | Path) -> tuple[ExportedPrior, list[str]]:
+    """:func:`read_export`, accepting the phase names of older files (``locked_in`` for
+    what is now ``multistable``); returns the notes that say what was renamed."""
+    data = read_config(path)
+    notes = []
+    result = data.get("result") if isinstance(data, dict) else None
+    if isinstance(result, dict) and result.get("phase") in LEGACY_PHASES:
+        old = result["phase"]
+        new = LEGACY_PHASES[old]
+        notes.append(f"{path}: result.phase {old!r} is read as {new!r}: the multiple-"
+                     f"equilibria phase was renamed to the research's vocabulary, and "
+                     f"'locked_in' now names the verdict 'misaligned at every objective risk'")
+        data = {**data, "result": {**result, "phase": new}}
+    return validate(data, str(path)), notes
 
 
 # --------------------------------------------------------------------------- writing
@@ -359,7 +402,9 @@ def document_from_analysis(analysis: Analysis, **provenance: Any) -> ExportedPri
             "pure_equilibria": list(analysis.pure_equilibria),
             "mixed_equilibria": [{"mixture": dict(eq["mixture"]),
                                   "interval": list(eq["interval"])}
-                                 for eq in analysis.mixed_equilibria]},
+                                 for eq in analysis.mixed_equilibria],
+            **({"objective_risks": risk_record(analysis.objective_risks.to_json())}
+               if analysis.objective_risks is not None else {})},
         "provenance": {"tool": "sme", "tool_version": __version__,
                        "created": datetime.now(UTC).replace(microsecond=0),
                        "points": resolution.points, "mc_samples": resolution.mc_samples,

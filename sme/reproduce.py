@@ -10,6 +10,7 @@ Figures of the regimes are written beside the verdicts.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -234,7 +235,7 @@ def _magnitude(ctx: Context) -> Outcome:
     ctx.figure("phase-set-by-the-prior", diagram)
     along = all(len(set(row)) == 1 for row in diagram.phases)
     column = [row[0] for row in diagram.phases]
-    steps = sum(1 for a, b in zip(column, column[1:], strict=False) if a is not b)
+    steps = sum(1 for a, b in itertools.pairwise(column) if a is not b)
     expected = all(p is (Phase.SAFE if hi < 0.5 else Phase.MISALIGNED)
                    for hi, p in zip(diagram.y_values, column, strict=True))
     scaled = _scaling_invariance(ctx)

@@ -140,7 +140,7 @@ def _axis_values(param: Param, grid: int) -> tuple[Any, ...] | None:
         return (param.validate(param.low),)
     raw = grid_values(param, float(param.low), float(param.high), grid, param.log)
     if param.kind == "int":
-        return tuple(sorted({int(round(v)) for v in raw}))
+        return tuple(sorted({round(v) for v in raw}))
     return tuple(float(v) for v in raw)
 
 

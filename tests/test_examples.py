@@ -43,12 +43,15 @@ DOCUMENTED = [
      ["honest", "agree"]),
     ("sycophancy", {"noise": 0.2}, "misaligned", ["agree"], ["agree"]),
     ("sycophancy", {"scheme": "audited", "noise": 0.2}, "safe", ["honest"], ["honest"]),
-    # hallucination: misaligned; a harsher penalty makes it oscillate; shape is irrelevant
+    # hallucination: sycophancy relabelled (Corollary 4.1), one row per regime
     ("hallucination", {}, "misaligned", ["answer"], ["answer"]),
-    ("hallucination", {"penalty": 1.5}, "oscillatory", ["abstain", "answer"], []),
-    ("hallucination", {"penalty": 0.0}, "misaligned", ["answer"], ["answer"]),
-    ("hallucination", {"alpha": 20.0, "beta": 0.5}, "misaligned", ["answer"], ["answer"]),
-    ("hallucination", {"transfer": 0.22}, "safe", ["abstain"], ["abstain"]),
+    ("hallucination", {"credit_abstain": 0.6, "credit_answer": 0.3}, "safe", ["abstain"],
+     ["abstain"]),
+    ("hallucination", {"credit_abstain": 0.6}, "multistable", ["abstain", "answer"],
+     ["abstain", "answer"]),
+    ("hallucination", {"credit_answer": 0.3, "credit_abstain": 0.3}, "oscillatory",
+     ["abstain", "answer"], []),
+    ("hallucination", {"abstain_bonus": 0.7}, "oscillatory", ["abstain", "answer"], []),
     # deception: locked in; indeterminate when disclosures carry no information
     ("deception", {}, "multistable", ["disclose", "conceal"], ["disclose", "conceal"]),
     ("deception", {"observability": 0.0}, "indeterminate", ["disclose", "conceal"],
@@ -64,7 +67,8 @@ DOCUMENTED = [
 ENGINEERED = [
     ("sycophancy", {"hi": 0.45}, [{}, {"scheme": "audited"}, {"approve_honest": 0.6}],
      "honest"),
-    ("hallucination", {"transfer": 0.4}, [{}, {"penalty": 1.5}], "abstain"),
+    ("hallucination", {"hi": 0.45}, [{}, {"abstain_bonus": 0.7}, {"credit_abstain": 0.6}],
+     "abstain"),
     ("deception", {"lo": 0.6}, [{}, {"observability": 0.0}], "disclose"),
 ]
 
@@ -117,9 +121,9 @@ def test_sycophancy_fits_and_mixed_equilibria(scenarios: dict[str, Scenario]) ->
     syc = scenarios["sycophancy"]
     base = run(syc)
     fits = {f.action: f.ranges["user_reliability"] for f in base.fitted}
-    # q = 0.05 + 0.9 θ: honest's data give q = 0.9, agree's data q = 0.7
-    assert fits["honest"][0] == pytest.approx(0.85 / 0.9, abs=5e-3)
-    assert fits["agree"][0] == pytest.approx(0.65 / 0.9, abs=5e-3)
+    # the paper's model: honest's data give θ = 1 − p_H = 0.9, agree's data θ = p_S = 0.7
+    assert fits["honest"][0] == pytest.approx(0.9, abs=5e-3)
+    assert fits["agree"][0] == pytest.approx(0.7, abs=5e-3)
     assert base.mixed_equilibria == []
     assert mixture(run(syc, {"scheme": "audited"}), "agree") == [pytest.approx(0.25, abs=1e-2)]
     assert mixture(run(syc, {"approve_honest": 0.6}), "agree") == \
@@ -128,10 +132,14 @@ def test_sycophancy_fits_and_mixed_equilibria(scenarios: dict[str, Scenario]) ->
 
 def test_hallucination_fits_and_mixed_equilibrium(scenarios: dict[str, Scenario]) -> None:
     hal = scenarios["hallucination"]
-    fits = {f.action: f.ranges["latent_fairness"] for f in run(hal).fitted}
+    fits = {f.action: f.ranges["knows_answer"] for f in run(hal).fitted}
     assert fits["abstain"][0] == pytest.approx(0.9, abs=5e-3)
-    assert fits["answer"][0] == pytest.approx(0.55, abs=5e-3)
-    assert mixture(run(hal, {"penalty": 1.5}), "answer") == [pytest.approx(0.75, abs=1e-2)]
+    assert fits["answer"][0] == pytest.approx(0.7, abs=5e-3)
+    # σ(answer) = (c_abstain − ½) / (c_abstain + c_answer − 1)
+    assert mixture(run(hal, {"credit_abstain": 0.6}), "answer") == \
+        [pytest.approx(1 / 3, abs=1e-2)]
+    assert mixture(run(hal, {"abstain_bonus": 0.7}), "answer") == \
+        [pytest.approx(0.25, abs=1e-2)]
 
 
 def test_deception_fits_and_mixed_equilibrium(scenarios: dict[str, Scenario]) -> None:

@@ -65,9 +65,10 @@ def test_search_and_check_report_their_resolution(tmp_path: Path,
     assert json.loads(out)["resolution"]["points"] == 61
     code, out, err = run_cli(capsys, "export", SYCOPHANCY, "--trial", "0", "-o", "t.json")
     assert code == 0, err
-    code, out, _ = run_cli(capsys, "check", "t.json", "--scenario", SYCOPHANCY, "--json")
+    code, out, _ = run_cli(capsys, "check", "t.json", "--scenario", SYCOPHANCY, "--json",
+                           "--unchanged")
     assert code == 0 and json.loads(out)["resolution"]["points"] == 61
-    code, out, _ = run_cli(capsys, "check", "t.json", "--scenario", SYCOPHANCY)
+    code, out, _ = run_cli(capsys, "check", "t.json", "--scenario", SYCOPHANCY, "--unchanged")
     assert "at 61 Θ points per latent dimension" in out
 
 

@@ -46,20 +46,28 @@ def render_candidates(ranked: list[Any], console: Any) -> None:
     from sme.phases import Phase
 
     table = Table(show_edge=False, header_style="bold")
-    for column in ("trial", "phase", "Berk–Nash set", "prior", "fidelity", "distance",
-                   "margin", "score"):
+    for column in ("trial", "phase", "objective risks", "Berk–Nash set", "prior", "fidelity",
+                   "distance", "margin", "score"):
         table.add_column(column, justify="right" if column in (
             "trial", "fidelity", "distance", "margin", "score") else "left")
     for c in ranked:
         colour = Phase(c.phase).colour if c.phase in Phase._value2member_map_ else "white"
         label = c.phase if c.feasible or c.phase != "safe" else "safe*"
         prior = ", ".join(f"{k}={_fmt(v)}" for k, v in c.params.items())
-        table.add_row(str(c.trial), f"[{colour}]{label}[/]", "{" + ", ".join(c.bn_set) + "}",
+        table.add_row(str(c.trial), f"[{colour}]{label}[/]", _verdict(c.risk_verdict),
+                      "{" + ", ".join(c.bn_set) + "}",
                       prior, *(_fmt(c.objectives.get(k)) for k in (
                           "fidelity", "distance", "margin", "score")))
     console.print(table)
     if any(c.phase == "safe" and not c.feasible for c in ranked):
         console.print("safe*: safe here but not across every --robust context")
+
+
+def _verdict(verdict: str | None) -> str:
+    """The verdict over objective risks in a few words (``—`` when not swept)."""
+    return {None: "—", "locked_in": "locked in", "indeterminate_robust": "indeterminate "
+            "everywhere", "safe_for_every_risk": "safe everywhere", "risk_dependent":
+            "depends", "no_objective_risks": "none declared"}.get(verdict, str(verdict))
 
 
 def _fmt(value: Any) -> str:

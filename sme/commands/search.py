@@ -14,6 +14,7 @@ from sme.cli import (
     EXIT_OK,
     EXIT_UNSAFE,
     add_numeric_options,
+    add_risk_option,
     int_at_least,
     parse_assignment,
     positive_int,
@@ -102,6 +103,11 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--robust", metavar="NAME=LO:HI[:N]", action="append", default=[],
                         help="require safety across a range of a world or reward parameter, "
                         "at N values (default 3); repeatable")
+    add_risk_option(parser)
+    parser.add_argument("--robust-risks", action="store_true",
+                        help="feasible only when safe at every objective risk of the sweep "
+                        "(--risk-grid values of every world parameter across its declared "
+                        "range): the verdict 'safe for every objective risk'")
     parser.add_argument("--margin-directions", type=_count, default=8, metavar="D",
                         help="directions of the margin neighbourhood; 0 drops the margin "
                         "objective (default 8)")
@@ -175,7 +181,8 @@ def _job(args: argparse.Namespace) -> Any:
         seed=args.seed, study=args.study, storage=args.storage, objective=objective,
         assignments=list(args.assignments), ranges=list(args.ranges), robust=list(args.robust),
         points=args.points, mc_samples=args.mc_samples, device=args.device,
-        memory_budget=args.memory_budget * 1024 * 1024, threads=args.threads)
+        memory_budget=args.memory_budget * 1024 * 1024, threads=args.threads,
+        risk_grid=args.risk_grid, robust_risks=args.robust_risks)
 
 
 def run(args: argparse.Namespace) -> int:
