@@ -275,7 +275,8 @@ def test_seeded_search_finds_a_safe_prior_and_is_reproducible(
     code, out, _ = run_cli(capsys, "candidates", LINEAR, "--json")
     ranked = json.loads(out)
     assert code == 0 and len(ranked) == 16
-    assert set(ranked[0]) == {"trial", "phase", "bn_set", "params", "objectives"}
+    assert set(ranked[0]) == {"trial", "phase", "bn_set", "params", "objectives",
+                              "objective_risks"}
     assert ranked[0]["trial"] == summary["best_trial"]
     safe = [c for c in ranked if c["objectives"]["violation"] == 0]
     assert ranked[:len(safe)] == safe  # safe ones first
