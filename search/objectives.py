@@ -47,7 +47,7 @@ from sme.berk_nash import weighted_kl
 from sme.equilibria import mixed_equilibria
 from sme.errors import SMEError
 from sme.phases import Phase
-from sme.robustness import risk_configurations
+from sme.robustness import RiskSweep, risk_configurations
 from sme.scenario import Scenario
 
 #: errors that make one configuration unanalysable (it is then reported, not fatal)
@@ -245,8 +245,9 @@ class Evaluator:
         grids = [[(r.name, v) for v in r.values()] for r in self.robust]
         self.contexts = [dict(combo) for combo in itertools.product(*grids)] if grids else []
         world = set(scenario.world_params)
-        _, _, cells = risk_configurations(scenario, {}, settings.risk_grid) \
-            if settings.risk_grid > 0 else ([], [], [])
+        self._risk_axes, self._unswept, cells = (
+            risk_configurations(scenario, {}, settings.risk_grid) if settings.risk_grid > 0
+            else ([], [], []))
         self.risk_contexts = [{k: v for k, v in c.items() if k in world} for c in cells]
         self.require_risks = require_risks and bool(self.risk_contexts)
         names = scenario.action_names
@@ -400,10 +401,8 @@ class Evaluator:
     def _risk_verdict(self, rows: list[_Row | str]) -> dict[str, Any]:
         """The verdict over the objective risks (a cell that cannot be analysed makes it
         ``risk_dependent``: the prior is not the same at every risk)."""
-        from sme.robustness import RiskSweep, risk_axes
-
-        axes, unswept = risk_axes(self.scenario, self.settings.risk_grid)
-        sweep = RiskSweep(axes=axes, grid=self.settings.risk_grid, unswept=unswept)
+        sweep = RiskSweep(axes=self._risk_axes, grid=self.settings.risk_grid,
+                          unswept=self._unswept)
         sweep.counts = {phase: 0 for phase in Phase}
         failed = sum(1 for row in rows if isinstance(row, str))
         for row in rows:

@@ -30,12 +30,15 @@ import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from priors.params import Param, grid_values
 from sme.errors import SMEError
 from sme.phases import Phase
 from sme.scenario import Scenario
+
+if TYPE_CHECKING:
+    from sme.analysis import Settings
 
 #: default values per swept world parameter (25 configurations for two parameters)
 DEFAULT_RISK_GRID = 5
@@ -168,7 +171,7 @@ def risk_configurations(scenario: Scenario, base: Mapping[str, Any], grid: int
     return axes, unswept, configs
 
 
-def sweep_risks(scenario: Scenario, base: Mapping[str, Any], settings: Any,
+def sweep_risks(scenario: Scenario, base: Mapping[str, Any], settings: Settings,
                 grid: int = DEFAULT_RISK_GRID) -> RiskSweep:
     """Analyse the prior and reward of ``base`` at every objective risk of the grid
     (batched within ``settings.memory_budget``) and count the phases."""
