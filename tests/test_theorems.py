@@ -253,3 +253,28 @@ def test_check_reads_the_old_phase_name_and_says_so(tmp_path: Path,
                              str(EXAMPLES / "deception.py"), "--unchanged")
     assert code == 0 and "unchanged — phase multistable" in out
     assert "'locked_in' is read as 'multistable'" in err
+
+
+def test_search_can_require_safety_at_every_objective_risk(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    common = ["search", str(EXAMPLES / "deception.py"), "--trials", "6", "--seed", "0",
+              "--points", "61", "--margin-directions", "0", "--risk-grid", "3",
+              "--threads", "1", "--set", "hi=1.0", "--set", "observability=1.0", "--json"]
+    # a vigilant operator for sure (lo ≥ 0.6): safe at every objective risk, all feasible
+    code, out, err = run_cli(capsys, *common, "--robust-risks", "--range", "lo=0.6:0.9",
+                             "--study", "vigilant")
+    assert code == 0, err
+    assert json.loads(out)["feasible"] == 6
+    code, out, _ = run_cli(capsys, "candidates", "--study", "vigilant", "--storage",
+                           "deception.sme-journal", "--json")
+    assert {c["objective_risks"] for c in json.loads(out)} == {"safe_for_every_risk"}
+    # lax operators possible (lo ≤ 0.1): some detection rate lets concealment confirm itself
+    code, out, err = run_cli(capsys, *common, "--robust-risks", "--range", "lo=0.0:0.1",
+                             "--study", "lax")
+    assert code == 0, err
+    assert json.loads(out)["feasible"] == 0
+    code, _, err = run_cli(capsys, *common, "--robust-risks", "--risk-grid", "0",
+                           "--study", "none")
+    assert code == 2 and "--robust-risks" in err
