@@ -1,8 +1,12 @@
 """The ``sme`` command line.
 
 Exit codes: 0 success; 1 the result is not what was asked for (``--fail-unsafe`` and the
-phase is not safe); 2 bad input (a one-line message naming the file, field or site; no
-traceback unless ``--debug``).
+phase is not safe); 2 bad input or a failing environment (a one-line message naming the
+file, field, flag or site; no traceback unless ``--debug``); 130 interrupted (Ctrl-C).
+
+:func:`main` is the one error boundary of every command: SME's user errors, every
+``OSError`` (naming the path), parser errors, inputs nested too deeply, numbers too long to
+read and failed memory allocations become one escaped line (:func:`sme.errors.describe_failure`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import Any
 from sme import __version__
 
 EXIT_OK, EXIT_UNSAFE, EXIT_BAD_INPUT = 0, 1, 2
+#: exit status after Ctrl-C (128 + SIGINT, as shells report it)
+EXIT_INTERRUPTED = 130
 
 DESCRIPTION = """\
 Subjective Model Engineering: find the priors that keep a learning agent safe.
@@ -61,8 +67,10 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         command = self.prog.removeprefix("sme").strip()
         where = f"{command}: " if command else ""
+        from sme.errors import escape_line
+
         first = (message.strip().splitlines() or [""])[0]
-        self.exit(EXIT_BAD_INPUT, f"sme: error: {where}{first}\n")
+        self.exit(EXIT_BAD_INPUT, f"sme: error: {escape_line(where + first)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -184,8 +192,10 @@ def command_modules() -> list[Any]:
 
 
 def warn(message: str) -> None:
+    from sme.errors import escape_line
+
     first = (message.strip().splitlines() or [""])[0]
-    print(f"sme: warning: {first}", file=sys.stderr)
+    print(f"sme: warning: {escape_line(first)}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -195,23 +205,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_BAD_INPUT
-    from sme.errors import USER_ERRORS
+    from sme.errors import describe_failure
 
     try:
         with warnings.catch_warnings():
             if not args.debug:
                 warnings.simplefilter("ignore")  # reported through the result instead
             return args.run(args)
-    except USER_ERRORS as exc:
-        if args.debug:
-            raise
-        message = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        print(f"sme: error: {message}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("sme: interrupted", file=sys.stderr)
-        return 130
-
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the one error boundary of every command
+        message = describe_failure(exc)
+        if args.debug or message is None:
+            raise
+        print(f"sme: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 if __name__ == "__main__":
     sys.exit(main())

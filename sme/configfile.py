@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 #: configuration files larger than this are refused before parsing
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
+#: deepest nesting of tables and lists a configuration file may have (exported files use 4)
+MAX_DEPTH = 32
 FORMATS = {".toml": "toml", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 
 
@@ -37,19 +39,26 @@ def config_format(path: Path) -> str:
 
 
 def read_config(path: str | Path) -> dict[str, Any]:
-    """Parse a configuration file into a mapping, with one-line errors naming the file."""
+    """Parse a configuration file into a mapping, with one-line errors naming the file.
+
+    A UTF-8 byte-order mark (which some editors write) is accepted; numbers with more digits
+    than Python converts and documents nested deeper than :data:`MAX_DEPTH` are refused."""
     file = Path(path)
     fmt = config_format(file)
+    if file.is_dir():
+        raise ConfigError(f"{file}: is a directory, not a config file")
     if not file.is_file():
         raise ConfigError(f"{file}: no such file")
-    size = file.stat().st_size
-    if size > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{file}: {size} bytes is too large for a config file "
-                          f"(limit {MAX_CONFIG_BYTES})")
     try:
-        text = file.read_text(encoding="utf-8")
+        size = file.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{file}: {size} bytes is too large for a config file "
+                              f"(limit {MAX_CONFIG_BYTES})")
+        text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{file}: not UTF-8 text ({exc.reason})") from exc
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read it: {exc.strerror or exc}") from None
     try:
         if fmt == "toml":
             data = tomllib.loads(text)
@@ -66,9 +75,35 @@ def read_config(path: str | Path) -> dict[str, Any]:
         where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{where}: invalid YAML: {problem}") from exc
+    except RecursionError:
+        raise ConfigError(f"{file}: nested too deeply to read (limit {MAX_DEPTH} levels)"
+                          ) from None
+    except ValueError as exc:  # Python's limit on the digits of an integer
+        first = (str(exc).strip().splitlines() or [""])[0]
+        raise ConfigError(f"{file}: a number cannot be read: {first}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{file}: expected a table/mapping at the top level")
+    depth = nesting_depth(data)
+    if depth > MAX_DEPTH:
+        raise ConfigError(f"{file}: nested {depth} levels deep (limit {MAX_DEPTH})")
     return data
+
+
+def nesting_depth(data: Any) -> int:
+    """How many levels of tables/lists ``data`` has (a scalar: 0).  Iterative, and each
+    object is visited once, so YAML aliases that share a node do not multiply the work."""
+    deepest = 0
+    seen: set[int] = set()
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, dict | list) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        deepest = max(deepest, depth)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def parameter_values(path: str | Path, data: Mapping[str, Any]) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from pydantic import (
 
 from sme.configfile import config_format, read_config
 from sme.errors import ConfigError, SMEError
+from sme.outputs import check_output_directory
 
 if TYPE_CHECKING:
     from sme.analysis import Analysis
@@ -195,7 +196,7 @@ class ExportedPrior(_Strict):
     @field_validator("schema_version", mode="before")
     @classmethod
     def _version(cls, value: Any) -> Any:
-        if value != SCHEMA_VERSION or isinstance(value, bool):
+        if type(value) is not int or value != SCHEMA_VERSION:  # not 1.0, "1" or True
             raise ValueError(f"unsupported schema version {value!r}; this sme reads version "
                              f"{SCHEMA_VERSION}")
         return value
@@ -327,9 +328,7 @@ def check_destination(path: str | Path, force: bool = False) -> Path:
         raise SMEError(f"{file}: is a directory")
     if file.exists() and not force:
         raise SMEError(f"{file}: already exists; pass --force to overwrite it")
-    directory = file.parent if str(file.parent) else Path(".")
-    if not directory.is_dir():
-        raise SMEError(f"{file}: directory {directory} does not exist")
+    check_output_directory(file)
     return file
 
 

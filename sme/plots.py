@@ -11,6 +11,7 @@ from typing import Any
 from sme.diagram import PhaseDiagram
 from sme.dynamics import Simulation
 from sme.errors import SMEError
+from sme.outputs import check_output_directory
 from sme.phases import Phase
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
@@ -28,8 +29,7 @@ def _pyplot():
 def _check(path: Path) -> None:
     if path.suffix.lower() not in FIGURE_SUFFIXES:
         raise SMEError(f"{path}: figures are written as {', '.join(FIGURE_SUFFIXES)}")
-    if not path.parent.exists():
-        raise SMEError(f"{path}: directory {path.parent} does not exist")
+    check_output_directory(path)
 
 
 def _edges(values: list[float], log: bool) -> list[float]:

@@ -18,7 +18,7 @@ from typing import Any
 from sme.analysis import Analysis, Settings, analyze
 from sme.diagram import Axis, PhaseDiagram, phase_diagram
 from sme.dynamics import DynamicsSettings, Simulation, simulate
-from sme.errors import USER_ERRORS
+from sme.errors import describe_failure, escape_line
 from sme.scenario import Scenario, load_scenario
 
 ENGINE_LOCK = threading.RLock()
@@ -27,11 +27,14 @@ Progress = Callable[[int, int], None]
 
 
 def error_text(exc: BaseException) -> str:
-    """One line for the user: the message of a user error, else the type and first line."""
+    """One escaped line for the user, as the command line shows it
+    (:func:`sme.errors.describe_failure`); for an unexpected failure the type and first
+    line of its message."""
+    known = describe_failure(exc)
+    if known is not None:
+        return known
     first = (str(exc).strip().splitlines() or [""])[0]
-    if isinstance(exc, USER_ERRORS):
-        return first or type(exc).__name__
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return escape_line(f"{type(exc).__name__}: {first}" if first else type(exc).__name__)
 
 
 @dataclass

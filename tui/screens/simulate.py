@@ -75,8 +75,9 @@ class SimulateScreen(WorkbenchScreen):
         try:
             dyn = self._settings()
         except ValueError as exc:
-            self.query_one(StatusBar).set_message(str(exc), error=True)
-            self.notify(str(exc), title="simulate", severity="error")
+            message = engine.error_text(exc)
+            self.query_one(StatusBar).set_message(message, error=True)
+            self.notify(message, title="simulate", severity="error")
             return
         self.query_one(ProgressBar).update(total=dyn.steps, progress=0)
         self.query_one(StatusBar).set_message(

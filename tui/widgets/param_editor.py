@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Static
 
 from priors.params import Param, ParamError, Scalar
+from sme.errors import escape_line
 from tui.values import format_value, nudge, parse_value, range_hint
 
 #: widest parameter-name column (longer names are cut; the help line shows them in full)
@@ -150,7 +151,7 @@ class ParamEditor(VerticalScroll, can_focus=False):
             value = parse_value(box.param, text)
         except ParamError as exc:
             self._error(name, _short(str(exc), name))
-            return str(exc)
+            return escape_line(str(exc))
         self._apply(box, value)
         return None
 
@@ -210,4 +211,4 @@ class ParamEditor(VerticalScroll, can_focus=False):
 def _short(message: str, name: str) -> str:
     """The validation message without the ``parameter 'name':`` prefix."""
     prefix = f"parameter {name!r}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
+    return escape_line(message[len(prefix):] if message.startswith(prefix) else message)
