@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
+from search.journal_file import JournalLock, check_journal
 from sme.errors import SMEError
 
 #: suffix of the default journal file (``<scenario name>.sme-journal``)
@@ -232,19 +233,21 @@ def _journal_backend_class() -> type:
 
     Optuna's file backend appends every record under a file lock and calls ``fsync`` on each;
     a trial writes a dozen records (parameters, user attributes, constraint, result).  This
-    backend appends the same records under the same lock (``JournalFileSymlinkLock``, so
-    plain Optuna processes can share the file) but calls ``fsync`` only for records that commit
-    something: a finished trial (its state record carries ``datetime_complete``) and study-level
-    records.  Records reach the page cache at once, so other processes see them and a killed
-    process loses nothing; after a machine crash the journal ends at the last commit, and a
-    torn last line is cut off when the journal is next opened (:func:`repair_journal`).
+    backend appends the same records under the same lock file (a symbolic link, as Optuna's
+    ``JournalFileSymlinkLock`` makes it, so plain Optuna processes can share the file; a stale
+    lock is broken and waiting is bounded: :class:`search.journal_file.JournalLock`) but calls
+    ``fsync`` only for records that commit something: a finished trial (its state record
+    carries ``datetime_complete``) and study-level records.  Records reach the page cache at
+    once, so other processes see them and a killed process loses nothing; after a machine
+    crash the journal ends at the last commit, and a torn last line is cut off when the journal
+    is next opened (:func:`repair_journal`).
     """
-    from optuna.storages.journal import JournalFileBackend, JournalFileSymlinkLock
+    from optuna.storages.journal import JournalFileBackend
 
     class CommitSyncJournalFileBackend(JournalFileBackend):
         def __init__(self, file_path: str) -> None:
             self._sme_path = file_path
-            self._sme_lock = JournalFileSymlinkLock(file_path)
+            self._sme_lock = JournalLock(file_path)
             super().__init__(file_path, lock_obj=self._sme_lock)
 
         def append_logs(self, logs: list[dict[str, Any]]) -> None:
@@ -267,11 +270,9 @@ def _journal_backend_class() -> type:
 def repair_journal(path: Path) -> bool:
     """Cut a torn last record (a line without its newline) off the journal at ``path``;
     returns True when something was cut.  Runs under the journal's lock."""
-    from optuna.storages.journal import JournalFileSymlinkLock
-
     if not path.is_file() or path.stat().st_size == 0:
         return False
-    lock = JournalFileSymlinkLock(str(path))
+    lock = JournalLock(str(path))
     lock.acquire()
     try:
         with open(path, "rb+") as handle:
@@ -305,11 +306,20 @@ def _open_journal(path: Path) -> Any:
         raise SMEError(f"storage {path}: is a directory; give a journal file name")
     if not path.parent.is_dir():
         raise SMEError(f"storage {path}: directory {path.parent} does not exist")
+    check_journal(path)  # never write to a file that is not recognisably a journal
+    if not path.exists() and not os.access(path.parent, os.W_OK | os.X_OK):
+        raise SMEError(f"storage {path}: directory {path.parent} is not writable")
     try:
         repair_journal(path)
         return optuna.storages.JournalStorage(_journal_backend_class()(str(path)))
-    except (OSError, ValueError) as exc:
-        raise SMEError(f"storage {path}: cannot read it as an Optuna journal: {exc}") from None
+    except SMEError:
+        raise
+    except OSError as exc:
+        raise SMEError(f"storage {path}: cannot open it: {exc.strerror or exc}") from None
+    except Exception as exc:  # records that parse but do not replay as a study
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise SMEError(f"storage {path}: cannot read it as an Optuna journal: "
+                       f"{type(exc).__name__}: {first}") from None
 
 
 def resolve_storage(storage: str | None, scenario_name: str | None) -> StorageSpec:
