@@ -39,7 +39,8 @@ from pyro import poutine
 from pyro.poutine.util import site_is_subsample
 from torch.distributions import kl_divergence
 
-from priors.grid import AxisRange, GridError, axis_ranges, build_points
+from priors import budget
+from priors.grid import AxisRange, GridError, axis_ranges, build_points, point_count
 
 
 class ProgramError(ValueError):
@@ -350,6 +351,9 @@ def common_draws(fn: torch.distributions.Distribution, count: int, seed: int
     so an estimate does not depend on what else is in the batch, and stratification keeps
     its error small.  Otherwise the draws are seeded samples.
     """
+    cells = math.prod(fn.batch_shape) * max(1, math.prod(fn.event_shape))
+    budget.require(count * cells * budget.BYTES_PER_DRAW, f"--mc-samples {count}",
+                   f"{count} Monte Carlo draws × {cells} points and actions")
     device = _device_of(fn)
     dtype = _dtype({"fn": fn})
     generator = torch.Generator().manual_seed(seed)
@@ -574,6 +578,10 @@ def _trace_models(
 ) -> _Traced:
     """Cover the prior with points, then trace the world and the belief pinned to them."""
     ranges, _ = _discover(programs, layout, prior, batch, resolution, dtype, device)
+    n = point_count(ranges, resolution.points, resolution.max_points)
+    actions = programs.n_actions if isinstance(layout, _Batched) else 1
+    budget.require(n * actions * batch * budget.BYTES_PER_POINT_ACTION,
+                   f"--points {resolution.points}", f"{n} Θ points × {actions} actions")
     pts = build_points(ranges, batch, resolution.points, resolution.max_points, dtype, device)
     target = layout.target(pts.log_volume.shape[1])
     world_sites = trace_program(
@@ -780,7 +788,7 @@ def compile_models(
     prior_t = _as_tensor_values(prior, batch, dtype, device)
     world_t = _as_tensor_values(world, batch, dtype, device)
     reward_t = _as_tensor_values(reward, batch, dtype, device)
-    with quiet_validation(), torch.no_grad():
+    with quiet_validation(), torch.no_grad(), budget.memory_budget(memory_budget):
         first, reason = _compile_chunk(programs, prior_t, world_t, reward_t, 0, 1,
                                        resolution, dtype, device)
         _, n, a = first.shape

@@ -187,6 +187,17 @@ def build_points(
     return Points(out, log_volume)
 
 
+def point_count(sites: dict[str, tuple[torch.Size, list[AxisRange]]], points_1d: int,
+                max_points: int) -> int:
+    """How many points :func:`build_points` makes for ``sites``, without making them."""
+    axes = [axis for _, ranges in sites.values() for axis in ranges]
+    dims = sum(1 for a in axes if not a.discrete)
+    if dims > 3:
+        return max_points
+    n = points_1d if dims <= 1 else max(3, math.floor(max_points ** (1.0 / dims)))
+    return math.prod(a.values.numel() if a.values is not None else n for a in axes)
+
+
 def _axis_grid(
     axis: AxisRange, batch: int, n: int, dtype: torch.dtype, device: torch.device
 ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -8,9 +8,9 @@ passes sized to the memory budget, so a 200 × 200 diagram is a few batched pass
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from priors.compile import ProgramError
 from priors.grid import GridError
@@ -134,6 +134,36 @@ class PhaseDiagram:
         return out
 
 
+class Cells(Sequence[dict[str, Any]]):
+    """The configurations of a diagram's cells, row by row (``y`` outer, ``x`` inner), made
+    when asked for: a 2000 × 2000 diagram is evaluated in passes sized to the memory budget
+    without holding four million configurations at once."""
+
+    def __init__(self, fixed: Mapping[str, Any], x_name: str, xs: list[float], y_name: str,
+                 ys: list[float]) -> None:
+        self._fixed, self._x, self._xs, self._y, self._ys = dict(fixed), x_name, xs, y_name, ys
+
+    def __len__(self) -> int:
+        return len(self._xs) * len(self._ys)
+
+    def _cell(self, index: int) -> dict[str, Any]:
+        row, column = divmod(index, len(self._xs))
+        return {**self._fixed, self._x: self._xs[column], self._y: self._ys[row]}
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self._cell(i) for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return self._cell(index % len(self))
+
+
 def phase_diagram(
     scenario: Scenario,
     x: Axis,
@@ -152,7 +182,7 @@ def phase_diagram(
     fixed.pop(y.name, None)
     params = scenario.all_params
     xs, ys = x.values(params[x.name]), y.values(params[y.name])
-    configs = [{**fixed, x.name: xv, y.name: yv} for yv in ys for xv in xs]
+    configs = Cells(fixed, x.name, xs, y.name, ys)
     try:
         codes = summarise_batch(scenario, configs, settings, progress).phases()
     except (ProgramError, GridError) as exc:
@@ -163,7 +193,7 @@ def phase_diagram(
     return PhaseDiagram(scenario, x, y, xs, ys, grid, scenario.values(fixed), baseline)
 
 
-def _cell_error(scenario: Scenario, configs: list[dict[str, Any]], settings: Settings,
+def _cell_error(scenario: Scenario, configs: Sequence[dict[str, Any]], settings: Settings,
                 x: Axis, y: Axis, error: Exception) -> SMEError:
     """The first cell that cannot be analysed, found by bisection, named in one line."""
     rows = list(range(len(configs)))

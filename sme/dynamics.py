@@ -24,6 +24,7 @@ import torch
 
 from priors.compile import ObservationModels, Resolution, observation_models
 from sme.analysis import BatchAnalysis, Settings, analyze_batch
+from sme.resources import check_simulation
 from sme.scenario import Scenario
 
 Progress = Callable[[int, int], None]
@@ -252,6 +253,9 @@ def simulate_batch(
 ) -> list[Simulation]:
     """Simulate learners for several configurations at once."""
     analysis = analyze_batch(scenario, configs, settings)
+    _, points, actions = analysis.tensors.shape
+    check_simulation(dyn.learners, dyn.steps, len(configs), points, actions,
+                     settings.memory_budget)
     prior, world, _ = _batched_values(scenario, analysis)
     models = observation_models(scenario.programs, prior, world, len(configs),
                                 settings.resolution, settings.device, settings.dtype)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from priors.budget import BudgetError
 from priors.compile import ProgramError
 from priors.grid import GridError
 from priors.params import ParamError
@@ -20,7 +21,8 @@ class ConfigError(SMEError):
 
 
 #: every exception class whose message is meant for the user as it stands
-USER_ERRORS: tuple[type[Exception], ...] = (SMEError, ParamError, ProgramError, GridError)
+USER_ERRORS: tuple[type[Exception], ...] = (SMEError, ParamError, ProgramError, GridError,
+                                            BudgetError)
 
 
 class ResourceError(SMEError):
