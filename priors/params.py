@@ -158,7 +158,10 @@ def _as_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond the float range
+            return math.copysign(math.inf, value)
     if isinstance(value, str):
         try:
             return float(value.strip())

@@ -199,15 +199,17 @@ def warn(message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``sme`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not args.command:
-        parser.print_help()
-        return EXIT_BAD_INPUT
+    """Entry point of the ``sme`` console script (the error boundary: see the module
+    docstring)."""
     from sme.errors import describe_failure
 
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return EXIT_BAD_INPUT
         with warnings.catch_warnings():
             if not args.debug:
                 warnings.simplefilter("ignore")  # reported through the result instead
@@ -217,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:  # the one error boundary of every command
         message = describe_failure(exc)
-        if args.debug or message is None:
+        if debug or message is None:
             raise
         print(f"sme: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -8,6 +8,7 @@ rejected.
 from __future__ import annotations
 
 import json
+import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -78,9 +79,9 @@ def read_config(path: str | Path) -> dict[str, Any]:
     except RecursionError:
         raise ConfigError(f"{file}: nested too deeply to read (limit {MAX_DEPTH} levels)"
                           ) from None
-    except ValueError as exc:  # Python's limit on the digits of an integer
-        first = (str(exc).strip().splitlines() or [""])[0]
-        raise ConfigError(f"{file}: a number cannot be read: {first}") from None
+    except ValueError:  # Python's limit on the digits of an integer
+        raise ConfigError(f"{file}: a number has more digits than can be read (limit "
+                          f"{sys.get_int_max_str_digits()})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{file}: expected a table/mapping at the top level")
     depth = nesting_depth(data)

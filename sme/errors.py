@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from priors.budget import BudgetError
 from priors.compile import ProgramError
 from priors.grid import GridError
@@ -36,13 +38,14 @@ MAX_LINE = 400
 
 def escape_line(text: str, limit: int = MAX_LINE) -> str:
     """``text`` as one printable line: control and format characters (newlines, terminal
-    escape sequences, bidirectional overrides) are written as Python escapes (``\\n``,
-    ``\\x1b``, ``\\u202e``) and a line longer than ``limit`` is cut in the middle."""
+    escape sequences, bidirectional overrides, undecodable bytes) are written as Python
+    escapes (``\\n``, ``\\x1b``, ``\\u202e``, ``\\udcff``) and a line longer than ``limit``
+    is cut in the middle."""
     import unicodedata
 
     out = []
     for char in text:
-        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
             out.append(repr(char)[1:-1])
         else:
             out.append(char)
@@ -110,7 +113,7 @@ def describe_failure(exc: BaseException) -> str | None:
         line = ("out of memory; lower --points, --mc-samples, --learners, --steps or the "
                 "diagram's cell counts, or lower --memory-budget so work is split finer")
     elif isinstance(exc, ValueError) and "integer string conversion" in str(exc):
-        line = "a number has too many digits to read (Python's limit is 4300)"
+        line = f"a number has more digits than can be read (limit {sys.get_int_max_str_digits()})"
     elif isinstance(exc, OverflowError):
         first = (str(exc).strip().splitlines() or [""])[0]
         line = f"a number is too large{': ' + first if first else ''}"
