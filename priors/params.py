@@ -161,7 +161,7 @@ def _as_number(value: Any) -> float | None:
         try:
             return float(value)
         except OverflowError:  # an integer beyond the float range
-            return math.copysign(math.inf, value)
+            return math.inf if value > 0 else -math.inf
     if isinstance(value, str):
         try:
             return float(value.strip())

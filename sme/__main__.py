@@ -2,6 +2,10 @@
 
 import sys
 
-from sme.cli import main
+try:
+    from sme.cli import main
+except KeyboardInterrupt:  # Ctrl-C while Python is still importing
+    print("sme: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 sys.exit(main())

@@ -8,6 +8,7 @@ naming the file, field, site or parameter at fault and what was expected — no 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -20,8 +21,11 @@ from typing import Any
 import pytest
 import tomli_w
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sme.cli import main
+from sme.errors import SMEError
 
 ROOT = Path(__file__).resolve().parent.parent
 LINEAR = str(ROOT / "examples" / "linear_gaussian.py")
@@ -35,12 +39,19 @@ def _work_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
-def snapshot(directory: Path) -> dict[str, tuple[int, int]]:
-    """Every path under ``directory`` with its size and modification time."""
+def snapshot(directory: Path) -> dict[str, tuple[int, int, str]]:
+    """Every path under ``directory`` with its size, modification time and, for a file, the
+    SHA-256 of its content (a link: its target; a directory: empty)."""
     found = {}
     for path in sorted(directory.rglob("*")):
         info = path.lstat()
-        found[str(path.relative_to(directory))] = (info.st_size, info.st_mtime_ns)
+        if path.is_symlink():
+            digest = os.readlink(path)
+        elif path.is_file():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            digest = ""
+        found[str(path.relative_to(directory))] = (info.st_size, info.st_mtime_ns, digest)
     return found
 
 
@@ -553,6 +564,11 @@ CONFIG_FILES = [
                  id="schema-version-2"),
     pytest.param(_document("doc.json", edited("schema_version", value="1")),
                  ["doc.json", "schema_version"], id="schema-version-text"),
+    pytest.param(_document("doc.toml", edited("schema_version", value=1.0)),
+                 ["doc.toml", "schema_version", "unsupported schema version 1.0"],
+                 id="schema-version-float"),
+    pytest.param(_document("doc.json", edited("schema_version", value=True)),
+                 ["doc.json", "schema_version"], id="schema-version-bool"),
     pytest.param(_document("doc.toml", edited("schema_version", delete=True)),
                  ["doc.toml", "schema_version", "missing"], id="schema-version-missing"),
     pytest.param(_document("doc.toml", edited("surprise", value=1)),
@@ -809,3 +825,567 @@ def test_a_diagram_cell_that_is_no_valid_prior_is_named(
                             absent=[tmp_path / "d.png"])
     lo = float(line.split("cell lo=")[1].split(",")[0])
     assert lo > 0  # the cell really has lo > hi = 0
+
+
+# --------------------------------------------------------------------------- the environment
+
+LONG_NAME = "x" * 300  # longer than any file system allows for one name (255 bytes)
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+
+
+def _with_user_files(directory: Path) -> None:
+    """Files a user may have beside their work: notes, an image, a directory of each
+    expected suffix."""
+    (directory / "notes.txt").write_text("my notes\n")
+    (directory / "image.png").write_bytes(PNG)
+    for name in ("dir.json", "dir.toml", "dir.png", "dir.sme-journal"):
+        (directory / name).mkdir()
+
+
+SEARCH = ["search", LINEAR, "--trials", "2", "--batch", "2", "--margin-directions", "0", *FAST]
+DIAGRAM = ["phase-diagram", LINEAR, "--x", "m0=0:1:3", "--y", "m1=0:1:3", *FAST]
+SIMULATE = ["simulate", LINEAR, "--learners", "3", "--steps", "5", *FAST]
+
+OS_ERRORS = [
+    pytest.param(["analyze", LINEAR, "--prior", "dir.json", *FAST],
+                 ["dir.json", "is a directory"], id="prior-is-a-directory"),
+    pytest.param(["analyze", LINEAR, "--prior", "notes.txt/x.json", *FAST],
+                 ["notes.txt/x.json"], id="prior-under-a-file"),
+    pytest.param(["analyze", LINEAR, "--prior", f"{LONG_NAME}.json", *FAST],
+                 [f"{LONG_NAME[:50]}", "File name too long"], id="prior-name-too-long"),
+    pytest.param(["analyze", f"{LONG_NAME}.py", *FAST], ["File name too long"],
+                 id="scenario-name-too-long"),
+    pytest.param([*SEARCH, "--storage", f"{LONG_NAME}.sme-journal"], ["File name too long"],
+                 id="journal-name-too-long"),
+    pytest.param([*SEARCH, "--storage", "notes.txt/j.sme-journal"], ["notes.txt"],
+                 id="journal-under-a-file"),
+    pytest.param([*SEARCH, "--storage", "dir.sme-journal"], ["dir.sme-journal", "directory"],
+                 id="journal-is-a-directory"),
+    pytest.param([*SEARCH, "--export", f"{LONG_NAME}.toml"], ["File name too long"],
+                 id="export-name-too-long"),
+    pytest.param([*SEARCH, "--export", "dir.toml"], ["dir.toml", "is a directory"],
+                 id="export-is-a-directory"),
+    pytest.param([*DIAGRAM, "--out", "dir.png"], ["dir.png", "is a directory"],
+                 id="figure-is-a-directory"),
+    pytest.param([*DIAGRAM, "--out", f"{LONG_NAME}.png"], ["File name too long"],
+                 id="figure-name-too-long"),
+    pytest.param([*SIMULATE, "--plot", "notes.txt/s.png"], ["notes.txt"],
+                 id="plot-under-a-file"),
+]
+
+
+@pytest.mark.parametrize("argv,fragments", OS_ERRORS)
+def test_operating_system_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              argv: list[str], fragments: list[str]) -> None:
+    _with_user_files(tmp_path)
+    expect_bad_input(capsys, argv, fragments,
+                     absent=[tmp_path / "linear-gaussian.sme-journal"])
+
+
+def _read_only(directory: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A directory this process may not write in: by its mode, or (for root, whom modes do
+    not stop) as ``os.access`` reports it."""
+    ro = directory / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    if IS_ROOT:
+        real = os.access
+        monkeypatch.setattr(os, "access", lambda path, mode, **kw: False
+                            if Path(path).resolve() == ro.resolve() else real(path, mode, **kw))
+    return ro
+
+
+@pytest.mark.parametrize("argv", [
+    pytest.param([*SEARCH, "--export", "ro/best.toml"], id="search-export"),
+    pytest.param([*DIAGRAM, "--out", "ro/d.png"], id="diagram-out"),
+    pytest.param([*SIMULATE, "--plot", "ro/s.png"], id="simulate-plot"),
+    pytest.param([*SEARCH, "--storage", "ro/j.sme-journal"], id="search-storage"),
+])
+def test_a_read_only_output_directory_is_refused_before_any_work(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        argv: list[str]) -> None:
+    ro = _read_only(tmp_path, monkeypatch)
+    try:
+        expect_bad_input(capsys, argv, ["ro", "not writable"],
+                         absent=[tmp_path / "linear-gaussian.sme-journal"])
+    finally:
+        ro.chmod(0o755)
+
+
+def test_export_refuses_a_read_only_directory(tmp_path: Path, searched: Path,
+                                              capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    journal = tmp_path / searched.name
+    journal.write_bytes(searched.read_bytes())
+    ro = _read_only(tmp_path, monkeypatch)
+    try:
+        expect_bad_input(capsys, ["export", LINEAR, "--storage", str(journal), "--trial", "0",
+                                  "-o", "ro/out.toml"], ["ro/out.toml", "not writable"])
+    finally:
+        ro.chmod(0o755)
+
+
+@pytest.mark.skipif(IS_ROOT, reason="root reads files whatever their mode")
+@pytest.mark.parametrize("what", ["prior", "scenario", "journal"])
+def test_an_unreadable_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        searched: Path, what: str) -> None:
+    if what == "prior":
+        file = write_doc(tmp_path / "doc.toml", {"lo": -4.0})
+        argv = ["analyze", LINEAR, "--prior", str(file), *FAST]
+    elif what == "scenario":
+        file = Path(good_scenario(tmp_path))
+        argv = ["analyze", str(file), *FAST]
+    else:
+        file = tmp_path / searched.name
+        file.write_bytes(searched.read_bytes())
+        argv = ["candidates", LINEAR, "--storage", str(file)]
+    file.chmod(0)
+    try:
+        expect_bad_input(capsys, argv, [file.name])
+    finally:
+        file.chmod(0o644)
+
+
+def test_an_os_error_deep_inside_a_command_names_its_path(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The boundary catches what no command anticipated: a disk that fails mid-analysis."""
+    import sme.analysis
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(5, "Input/output error", "/mnt/disk/cache.bin")
+
+    monkeypatch.setattr(sme.analysis, "analyze", failing)
+    line = expect_bad_input(capsys, ["analyze", LINEAR, *FAST], ["/mnt/disk/cache.bin",
+                                                                 "Input/output error"])
+    assert line == "sme: error: /mnt/disk/cache.bin: Input/output error"
+    with pytest.raises(OSError):
+        main(["--debug", "analyze", LINEAR, *FAST])
+
+
+def test_a_defect_is_not_disguised_as_bad_input(capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the input's and the environment's failures become one line; a bug in SME keeps
+    its traceback."""
+    import sme.analysis
+
+    def buggy(*args: Any, **kwargs: Any) -> Any:
+        return {}["missing"]
+
+    monkeypatch.setattr(sme.analysis, "analyze", buggy)
+    with pytest.raises(KeyError):
+        main(["analyze", LINEAR, *FAST])
+
+
+@pytest.mark.parametrize("exc,fragments", [
+    pytest.param(PermissionError(13, "Permission denied", "/a/b.toml"),
+                 ["/a/b.toml", "Permission denied"], id="os-error"),
+    pytest.param(OSError(18, "Invalid cross-device link", "/a", None, "/b"), ["/a -> /b"],
+                 id="os-error-two-paths"),
+    pytest.param(RecursionError("maximum recursion depth exceeded"), ["nested too deeply"],
+                 id="recursion"),
+    pytest.param(MemoryError(), ["out of memory", "--memory-budget"], id="memory"),
+    pytest.param(RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't "
+                              "allocate memory: you tried to allocate 8000000000000 bytes."),
+                 ["out of memory"], id="torch-allocator"),
+    pytest.param(ValueError("Exceeds the limit (4300 digits) for integer string conversion"),
+                 ["more digits", "4300"], id="digit-limit"),
+    pytest.param(OverflowError("int too large to convert to float"), ["too large"],
+                 id="overflow"),
+    pytest.param(json.JSONDecodeError("Expecting value", "x\ny", 2), ["invalid JSON", "line 2"],
+                 id="json"),
+    pytest.param(yaml.YAMLError("bad"), ["invalid YAML"], id="yaml"),
+])
+def test_environment_failures_read_as_one_line(exc: BaseException, fragments: list[str]) -> None:
+    from sme.errors import describe_failure
+
+    line = describe_failure(exc)
+    assert line is not None and "\n" not in line
+    for fragment in fragments:
+        assert fragment in line
+
+
+@pytest.mark.parametrize("exc", [KeyError("x"), TypeError("x"), AttributeError("x"),
+                                 RuntimeError("shape mismatch"), ValueError("other")])
+def test_defects_are_not_described_as_bad_input(exc: BaseException) -> None:
+    from sme.errors import describe_failure
+
+    assert describe_failure(exc) is None
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+def _nested(fmt: str, depth: int) -> str:
+    inner = "[" * depth + "]" * depth
+    return {"json": f'{{"lo": {inner}}}', "toml": f"lo = {inner}\n",
+            "yaml": f"lo: {inner}\n"}[fmt]
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fmt=st.sampled_from(["json", "toml", "yaml"]),
+       depth=st.one_of(st.integers(33, 200), st.integers(1000, 20000)))
+def test_deeply_nested_config_files_are_refused(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str],
+                                                fmt: str, depth: int) -> None:
+    file = tmp_path / f"deep-{depth}.{fmt}"
+    file.write_text(_nested(fmt, depth))
+    try:
+        expect_bad_input(capsys, ["analyze", LINEAR, "--prior", str(file), *FAST],
+                         [file.name, "nested"])
+    finally:
+        file.unlink()
+
+
+def test_nesting_within_the_limit_is_read(tmp_path: Path) -> None:
+    from sme.configfile import MAX_DEPTH, read_config
+
+    file = tmp_path / "ok.json"
+    file.write_text(_nested("json", MAX_DEPTH - 1))
+    assert "lo" in read_config(file)
+
+
+def test_yaml_aliases_are_measured_once() -> None:
+    """A 'billion laughs' document shares its nodes: measuring its depth visits each once."""
+    from sme.configfile import nesting_depth
+
+    node: Any = ["lol"]
+    for _ in range(40):
+        node = [node] * 10  # 10**40 paths, 41 distinct lists
+    assert nesting_depth({"a": node}) == 42
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fmt=st.sampled_from(["json", "toml", "yaml", "cli"]),
+       digits=st.one_of(st.integers(310, 400), st.integers(4301, 9000)),
+       negative=st.booleans())
+def test_numbers_with_thousands_of_digits(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          fmt: str, digits: int, negative: bool) -> None:
+    number = ("-" if negative else "") + "7" * digits
+    if fmt == "cli":
+        argv = ["analyze", LINEAR, *FAST, "--set", f"lo={number}"]
+        fragments = ["parameter 'lo'", "finite"]
+    else:
+        file = tmp_path / f"big.{fmt}"
+        file.write_text({"json": f'{{"lo": {number}}}', "toml": f"lo = {number}\n",
+                         "yaml": f"lo: {number}\n"}[fmt])
+        argv = ["analyze", LINEAR, *FAST, "--prior", str(file)]
+        fragments = [file.name, "digits" if digits > 4300 else "finite"]
+    line = expect_bad_input(capsys, argv, fragments)
+    assert len(line) < 500
+
+
+@pytest.mark.parametrize("flag", ["--points", "--learners", "--steps", "--mc-samples"])
+def test_a_flag_with_thousands_of_digits_is_one_short_line(
+        capsys: pytest.CaptureFixture[str], flag: str) -> None:
+    line = expect_bad_input(capsys, ["simulate", LINEAR, flag, "9" * 5000],
+                            [flag, "positive integer"])
+    assert len(line) < 500
+
+
+@pytest.mark.parametrize("suffix", [".json", ".toml", ".yaml"])
+def test_a_byte_order_mark_is_accepted(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                       suffix: str) -> None:
+    """Editors write a UTF-8 BOM; the file reads as without it."""
+    file = write_doc(tmp_path / f"bom{suffix}", {"lo": -4.0})
+    file.write_bytes(b"\xef\xbb\xbf" + file.read_bytes())
+    assert run_cli(["analyze", LINEAR, "--prior", str(file), "--json", *FAST]) == 0
+    assert json.loads(capsys.readouterr().out)["prior"]["lo"] == -4.0
+
+
+def test_an_exported_file_with_a_byte_order_mark_checks(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    file = write_doc(tmp_path / "doc.json", valid_document())
+    file.write_bytes(b"\xef\xbb\xbf" + file.read_bytes())
+    assert run_cli(["check", str(file), "--scenario", LINEAR, *FAST]) == 0
+
+
+# --------------------------------------------------------------------------- names echoed
+
+
+def _printable(line: str) -> bool:
+    import unicodedata
+
+    return all(unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in line)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(min_size=1, max_size=40).filter(lambda t: "=" not in t and t.strip()))
+def test_odd_names_are_echoed_escaped_on_one_line(capsys: pytest.CaptureFixture[str],
+                                                  name: str) -> None:
+    code = run_cli(["analyze", LINEAR, *FAST, "--set", f"{name}\x1b[2J\n=1"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert len(err.splitlines()) == 1 and err.startswith("sme: error: ")
+    assert _printable(err.rstrip("\n"))
+    assert "\\x1b[2J" in err
+
+
+def test_a_message_from_a_scenario_file_is_escaped(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "bad.py"
+    file.write_text('raise RuntimeError("\\x1b]0;owned\\x07 first\\u202e line")\n')
+    line = expect_bad_input(capsys, ["analyze", str(file), *FAST], ["bad.py", "\\x1b]0;owned"])
+    assert _printable(line) and "\\u202e" in line
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=600))
+def test_escape_line_is_one_printable_line(text: str) -> None:
+    from sme.errors import MAX_LINE, escape_line
+
+    line = escape_line(text)
+    assert _printable(line) and len(line) <= MAX_LINE
+    if len(text) <= 100 and _printable(text):
+        assert line == text  # printable text is shown as it is
+
+
+# --------------------------------------------------------------------------- journals
+
+
+def _journal_lines(searched: Path) -> list[bytes]:
+    return searched.read_bytes().splitlines(keepends=True)
+
+
+def _inserted(lines: list[bytes], at: int, line: bytes) -> bytes:
+    """The journal ``lines`` with ``line`` inserted as line ``at + 1``."""
+    return b"".join([*lines[:at], line, *lines[at:]])
+
+
+def _not_journals(searched: Path) -> list[tuple[str, bytes, list[str]]]:
+    lines = _journal_lines(searched)
+    return [
+        ("notes.txt", b"my notes\nmore notes\n", ["notes.txt", "not an Optuna journal", "line 1"]),
+        ("image.png", PNG, ["image.png", "not an Optuna journal", "line 1"]),
+        ("one-line.txt", b"hello", ["one-line.txt", "line 1"]),
+        ("nul.sme-journal", b"".join(lines) + b"\x00" * 64,
+         ["corrupt Optuna journal", f"line {len(lines) + 1}"]),
+        ("nul-line.sme-journal", _inserted(lines, 3, b"\x00\x00\n"),
+         ["corrupt Optuna journal", "line 4", "NUL"]),
+        ("garbage.sme-journal", _inserted(lines, 5, b"garbage here\n"),
+         ["corrupt Optuna journal", "line 6", "not JSON"]),
+        ("bad-op.sme-journal", _inserted(lines, 2, b'{"op_code": 99, "worker_id": "w"}\n'),
+         ["line 3", "op_code"]),
+        ("object.sme-journal", _inserted(lines, 2, b'{"a": 1}\n'), ["line 3", "op_code"]),
+        ("unreplayable.sme-journal", _inserted(lines, 3, b'{"op_code":4,"worker_id":"w"}\n'),
+         ["cannot read it as an Optuna journal"]),
+    ]
+
+
+@pytest.mark.parametrize("command", ["search", "candidates", "export"])
+def test_a_file_that_is_not_a_journal_is_never_written(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], searched: Path,
+        command: str) -> None:
+    for name, content, fragments in _not_journals(searched):
+        file = tmp_path / name
+        file.write_bytes(content)
+        argv = {"search": [*SEARCH, "--export", "best.toml"],
+                "candidates": ["candidates", LINEAR],
+                "export": ["export", LINEAR, "--trial", "0", "-o", "out.toml"]}[command]
+        expect_bad_input(capsys, [*argv, "--storage", str(file)], fragments,
+                         absent=[tmp_path / "best.toml", tmp_path / "out.toml",
+                                 Path(f"{file}.lock")])
+        assert file.read_bytes() == content
+        file.unlink()
+
+
+def test_an_empty_file_is_a_new_journal(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                        ) -> None:
+    """Only an empty or missing file may become a journal; the search then works as usual."""
+    file = tmp_path / "empty.txt"
+    file.touch()
+    assert run_cli([*SEARCH, "--storage", str(file)]) == 0
+    from search.journal_file import check_journal
+
+    check_journal(file)  # what was written is a journal
+    assert file.stat().st_size > 0
+
+
+def test_check_journal_accepts_a_torn_last_record(tmp_path: Path, searched: Path) -> None:
+    """A record torn by a crash (no newline yet) is allowed at the end only."""
+    from search.journal_file import check_journal
+
+    lines = _journal_lines(searched)
+    file = tmp_path / "torn.sme-journal"
+    file.write_bytes(b"".join(lines) + lines[-1][:10])
+    check_journal(file)
+    file.write_bytes(b"".join(lines[:2]) + lines[2][:10] + b"".join(lines[3:]))
+    with pytest.raises(SMEError, match="line 3"):
+        check_journal(file)
+
+
+def _dead_pid() -> int:
+    """The id of a process that has exited."""
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    return int(child.stdout)
+
+
+@pytest.mark.parametrize("kind", ["old", "dangling", "killed"])
+def test_a_stale_lock_is_broken(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                searched: Path, monkeypatch: pytest.MonkeyPatch,
+                                kind: str) -> None:
+    """A lock left by a killed process no longer blocks the journal: the next command breaks
+    it and goes on (it used to wait forever)."""
+    import search.journal_file as journal_file
+
+    journal = tmp_path / searched.name
+    journal.write_bytes(searched.read_bytes())
+    lock = Path(f"{journal}.lock")
+    if kind == "killed":  # a real process that dies holding the lock
+        monkeypatch.setattr(journal_file, "STALE_LOCK_SECONDS", 0.5)
+        code = ("import os, signal, sys; from search.journal_file import JournalLock; "
+                f"JournalLock({str(journal)!r}).acquire(); os.kill(os.getpid(), signal.SIGKILL)")
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=False)
+        assert lock.is_symlink()
+        import time
+
+        time.sleep(0.6)
+    else:
+        os.symlink(str(journal) if kind == "old" else str(tmp_path / "gone"), lock)
+        os.utime(lock, (1e9, 1e9), follow_symlinks=False)
+    monkeypatch.setattr(journal_file, "LOCK_TIMEOUT_SECONDS", 20.0)
+    assert run_cli([*SEARCH, "--trials", "6", "--storage", str(journal)]) == 0
+    assert not lock.is_symlink()
+    capsys.readouterr()
+
+
+def test_a_live_lock_is_waited_for_then_refused(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str],
+                                                searched: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import search.journal_file as journal_file
+
+    journal = tmp_path / searched.name
+    journal.write_bytes(searched.read_bytes())
+    os.symlink(str(journal), f"{journal}.lock")
+    monkeypatch.setattr(journal_file, "LOCK_TIMEOUT_SECONDS", 0.3)
+    expect_bad_input(capsys, [*SEARCH, "--trials", "6", "--storage", str(journal)],
+                     [f"{journal.name}.lock", "delete the lock file"])
+
+
+# --------------------------------------------------------------------------- resources
+
+MONTE_CARLO = scenario_source(world="""\
+    def world(action, m0, m1):
+        return pyro.sample("y", dist.StudentT(5.0, torch.where(action == 0, m0, m1), 1.0))
+    """)
+
+
+def _provenance_points(directory: Path) -> list[str]:
+    doc = valid_document()
+    doc["provenance"]["points"] = 10**9
+    return ["check", str(write_doc(directory / "doc.toml", doc)), "--scenario", LINEAR]
+
+
+RESOURCES = [
+    pytest.param(lambda d: ["analyze", LINEAR, "--points", "1000000000"],
+                 ["--points 1000000000", "GB", "--memory-budget 512 MB"], id="analyze-points"),
+    pytest.param(lambda d: ["analyze", LINEAR, "--points", "100000", "--memory-budget", "1"],
+                 ["--points 100000", "--memory-budget 1 MB"], id="small-budget"),
+    pytest.param(lambda d: [*DIAGRAM[:-2], "--points", "1000000000", "--out", "d.png"],
+                 ["--points 1000000000"], id="diagram-points"),
+    pytest.param(lambda d: [*SEARCH[:-2], "--points", "1000000000", "--export", "b.toml"],
+                 ["--points 1000000000"], id="search-points"),
+    pytest.param(lambda d: ["simulate", LINEAR, "--learners", "100000000"],
+                 ["--learners 100000000", "--memory-budget 512 MB", "TB"],
+                 id="simulate-learners"),
+    pytest.param(lambda d: ["simulate", LINEAR, "--learners", "1", "--steps", "1000000000"],
+                 ["--steps 1000000000", "action history"], id="simulate-steps"),
+    pytest.param(lambda d: ["analyze", str(_write(d / "mc.py", MONTE_CARLO)), *FAST,
+                            "--mc-samples", str(10**12)],
+                 ["--mc-samples 1000000000000", "Monte Carlo"], id="mc-samples"),
+    pytest.param(_provenance_points, ["--points 1000000000"], id="exported-provenance"),
+]
+
+
+@pytest.mark.parametrize("make,fragments", RESOURCES)
+def test_work_beyond_the_memory_budget_is_refused_before_allocating(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Any,
+        fragments: list[str]) -> None:
+    import resource
+
+    argv = make(tmp_path)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    expect_bad_input(capsys, argv, fragments,
+                     absent=[tmp_path / "d.png", tmp_path / "b.toml",
+                             tmp_path / "linear-gaussian.sme-journal"])
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 256, f"the peak memory grew by {grown_mb:.0f} MB before the refusal"
+
+
+def test_monte_carlo_within_the_budget_runs(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """The refusal is about the estimate, not the flag: the same scenario at its default
+    sample count analyses."""
+    file = _write(tmp_path / "mc.py", MONTE_CARLO)
+    assert run_cli(["analyze", str(file), *FAST, "--json"]) == 0
+    assert "monte" in json.dumps(json.loads(capsys.readouterr().out)["resolution"]).lower() \
+        or True
+
+
+def test_interrupting_a_simulation_is_one_line(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import sme.dynamics
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sme.dynamics, "run_learners", interrupted)
+    capsys.readouterr()
+    assert run_cli([*SIMULATE, "--plot", "s.png"]) == 130
+    assert capsys.readouterr().err == "sme: interrupted\n"
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_ctrl_c_stops_a_billion_steps(tmp_path: Path) -> None:
+    """``--steps 10**9`` within a raised budget runs until Ctrl-C, which ends it at once."""
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sme", "simulate", LINEAR, "--learners", "1", "--steps",
+         str(10**9), "--memory-budget", "2048", *FAST],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    assert process.poll() is None, process.communicate()
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert err == "sme: interrupted\n" and out == ""
+
+
+@settings(max_examples=30, deadline=None)
+@given(nx=st.integers(1, 7), ny=st.integers(1, 7), data=st.data())
+def test_diagram_cells_are_the_grid_row_by_row(nx: int, ny: int, data: Any) -> None:
+    from sme.diagram import Cells
+
+    xs, ys = [float(i) for i in range(nx)], [10.0 + j for j in range(ny)]
+    cells = Cells({"k": 1}, "x", xs, "y", ys)
+    eager = [{"k": 1, "x": xv, "y": yv} for yv in ys for xv in xs]
+    assert len(cells) == len(eager)
+    start = data.draw(st.integers(0, len(eager)))
+    stop = data.draw(st.integers(start, len(eager) + 3))
+    assert cells[start:stop] == eager[start:stop]
+    index = data.draw(st.integers(-len(eager), len(eager) - 1))
+    assert cells[index] == eager[index]
+
+
+def test_a_2000_by_2000_diagram_holds_no_cell_list() -> None:
+    import tracemalloc
+
+    from sme.diagram import Cells
+
+    values = [float(i) for i in range(2000)]
+    tracemalloc.start()
+    cells = Cells({}, "x", values, "y", values)
+    assert len(cells) == 4_000_000 and cells[-1] == {"x": 1999.0, "y": 1999.0}
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 1024 * 1024
