@@ -2,10 +2,6 @@
 
 import sys
 
-try:
-    from sme.cli import main
-except KeyboardInterrupt:  # Ctrl-C while Python is still importing
-    print("sme: interrupted", file=sys.stderr)
-    sys.exit(130)
+from sme.cli import main
 
 sys.exit(main())
