@@ -17,6 +17,7 @@ from search.study import fail_stale_trials, open_study
 from sme import __version__
 from sme.analysis import Settings, resolve_device
 from sme.errors import SMEError
+from sme.resources import check_search_batch
 from sme.robustness import risk_axes
 from sme.scenario import Scenario, load_scenario
 
@@ -135,6 +136,7 @@ def prepare(job: SearchJob, worker: int = 0, clean_stale: bool = True) -> Prepar
                            "parameter with a range, so there are no objective risks to sweep")
     evaluator = Evaluator(scenario, space, context, robust, job.objective, settings,
                           seed=DIRECTION_SEED, require_risks=job.robust_risks)
+    check_search_batch(job.batch, evaluator.rows_per_trial, settings.memory_budget)
     setup = make_setup(scenario, context, robust, job.objective, settings, space,
                        job.robust_risks)
     storage = resolve_storage(job.storage, scenario.name)

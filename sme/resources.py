@@ -47,3 +47,54 @@ def check_simulation(learners: int, steps: int, configs: int, points: int, actio
         f"history, {format_bytes(working)} of beliefs over {points} Θ points), above "
         f"--memory-budget {format_bytes(budget)}; lower --learners or --steps, or raise "
         "--memory-budget (in MB)")
+
+
+#: bytes per configuration a search batch holds at once (the parameter mapping and its
+#: results), and per trial (Optuna's trial object, its parameters and attributes)
+BYTES_PER_SEARCH_CONFIG = 1024
+BYTES_PER_TRIAL = 4096
+#: resident memory of one worker process before any work (Python, torch, Pyro, Optuna)
+BYTES_PER_WORKER_PROCESS = 400 * 1024 * 1024
+
+
+def check_search_batch(batch: int, configs_per_trial: int, budget: int) -> None:
+    """Refuse a search batch whose trials and configurations (``batch`` trials, each analysed
+    with ``configs_per_trial`` configurations) are estimated above ``budget`` bytes.
+
+    Raises:
+        ResourceError: one line naming ``--batch``, the estimate and ``--memory-budget``.
+    """
+    estimate = batch * (configs_per_trial * BYTES_PER_SEARCH_CONFIG + BYTES_PER_TRIAL)
+    if estimate <= budget:
+        return
+    raise ResourceError(
+        f"--batch {batch}: {batch} trials × {configs_per_trial} configurations need about "
+        f"{format_bytes(estimate)} of memory, above --memory-budget {format_bytes(budget)}; "
+        "lower --batch (or --margin-directions) or raise --memory-budget (in MB)")
+
+
+def physical_memory() -> int | None:
+    """This machine's physical memory in bytes, when the system says."""
+    import os
+
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def check_workers(workers: int, budget: int) -> None:
+    """Refuse ``workers`` processes that, each with its own ``budget`` of working memory,
+    would need more than this machine's physical memory.
+
+    Raises:
+        ResourceError: one line naming ``--workers``, the estimate and the machine's memory.
+    """
+    memory = physical_memory()
+    estimate = workers * (BYTES_PER_WORKER_PROCESS + budget)
+    if memory is None or workers == 1 or estimate <= memory:
+        return
+    raise ResourceError(
+        f"--workers {workers}: {workers} processes with --memory-budget "
+        f"{format_bytes(budget)} each need about {format_bytes(estimate)}, above this "
+        f"machine's {format_bytes(memory)} of memory; lower --workers or --memory-budget")

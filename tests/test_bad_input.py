@@ -1301,6 +1301,10 @@ RESOURCES = [
                             "--mc-samples", str(10**12)],
                  ["--mc-samples 1000000000000", "Monte Carlo"], id="mc-samples"),
     pytest.param(_provenance_points, ["--points 1000000000"], id="exported-provenance"),
+    pytest.param(lambda d: [*SEARCH[:-2], "--batch", str(10**8), "--trials", str(10**8)],
+                 ["--batch 100000000", "--memory-budget 512 MB"], id="search-batch"),
+    pytest.param(lambda d: [*SEARCH, "--workers", str(10**6)],
+                 ["--workers 1000000", "memory"], id="search-workers"),
 ]
 
 
@@ -1324,9 +1328,9 @@ def test_monte_carlo_within_the_budget_runs(tmp_path: Path,
     """The refusal is about the estimate, not the flag: the same scenario at its default
     sample count analyses."""
     file = _write(tmp_path / "mc.py", MONTE_CARLO)
-    assert run_cli(["analyze", str(file), *FAST, "--json"]) == 0
-    assert "monte" in json.dumps(json.loads(capsys.readouterr().out)["resolution"]).lower() \
-        or True
+    assert run_cli(["analyze", str(file), *FAST, "--json", "--mc-samples", "20000"]) == 0
+    methods = json.loads(capsys.readouterr().out)["resolution"]["methods"]
+    assert methods["y"] == "monte-carlo(20000)"
 
 
 def test_interrupting_a_simulation_is_one_line(tmp_path: Path,

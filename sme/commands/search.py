@@ -189,11 +189,13 @@ def run(args: argparse.Namespace) -> int:
     """Run (or resume) the search, then summarise it."""
     from search.job import prepare
     from search.study import quiet_optuna, study_progress
+    from sme.resources import check_workers
 
     if args.export:
         from sme.export import check_destination
 
         check_destination(args.export, force=args.force)  # fails before the search
+    check_workers(args.workers, args.memory_budget * 1024 * 1024)
     job = _job(args)
     with quiet_optuna(), _threads(args.threads if args.workers == 1 else None):
         ready = prepare(job)
