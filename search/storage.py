@@ -38,7 +38,7 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -248,7 +248,14 @@ def _journal_backend_class() -> type:
         def __init__(self, file_path: str) -> None:
             self._sme_path = file_path
             self._sme_lock = JournalLock(file_path)
+            self.last_line_read = 0  # the line of the record Optuna replays now
             super().__init__(file_path, lock_obj=self._sme_lock)
+
+        def read_logs(self, log_number_from: int) -> Iterator[dict[str, Any]]:
+            for number, log in enumerate(super().read_logs(log_number_from),
+                                         start=log_number_from + 1):
+                self.last_line_read = number
+                yield log
 
         def append_logs(self, logs: list[dict[str, Any]]) -> None:
             text = "\n".join(json.dumps(log, separators=(",", ":")) for log in logs) + "\n"
@@ -309,17 +316,21 @@ def _open_journal(path: Path) -> Any:
     check_journal(path)  # never write to a file that is not recognisably a journal
     if not path.exists() and not os.access(path.parent, os.W_OK | os.X_OK):
         raise SMEError(f"storage {path}: directory {path.parent} is not writable")
+    backend = None
     try:
         repair_journal(path)
-        return optuna.storages.JournalStorage(_journal_backend_class()(str(path)))
+        backend = _journal_backend_class()(str(path))
+        return optuna.storages.JournalStorage(backend)
     except SMEError:
         raise
     except OSError as exc:
         raise SMEError(f"storage {path}: cannot open it: {exc.strerror or exc}") from None
     except Exception as exc:  # records that parse but do not replay as a study
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise SMEError(f"storage {path}: cannot read it as an Optuna journal: "
-                       f"{type(exc).__name__}: {first}") from None
+        line = f"line {backend.last_line_read}: " if backend and backend.last_line_read else ""
+        raise SMEError(f"storage {path}: corrupt Optuna journal: {line}the record does not "
+                       f"replay ({type(exc).__name__}: {first}); the file was left as it is"
+                       ) from None
 
 
 def resolve_storage(storage: str | None, scenario_name: str | None) -> StorageSpec:

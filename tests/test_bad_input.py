@@ -1173,7 +1173,7 @@ def _not_journals(searched: Path) -> list[tuple[str, bytes, list[str]]]:
          ["line 3", "op_code"]),
         ("object.sme-journal", _inserted(lines, 2, b'{"a": 1}\n'), ["line 3", "op_code"]),
         ("unreplayable.sme-journal", _inserted(lines, 3, b'{"op_code":4,"worker_id":"w"}\n'),
-         ["cannot read it as an Optuna journal"]),
+         ["corrupt Optuna journal", "line 4", "does not replay"]),
     ]
 
 
