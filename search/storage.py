@@ -350,10 +350,16 @@ def find_journal(study: str, directory: Path | None = None) -> StorageSpec:
     where = directory or Path.cwd()
     first = default_journal(study, where)
     others = sorted(p for p in where.glob(f"*{JOURNAL_SUFFIX}") if p != first)
+    unreadable: list[str] = []
     for path in ([first] if first.is_file() else []) + others:
-        names = optuna.get_all_study_names(_open_journal(path))
+        try:
+            names = optuna.get_all_study_names(_open_journal(path))
+        except SMEError as exc:  # another file's damage does not hide this study
+            unreadable.append(str(exc))
+            continue
         if study in names:
             return StorageSpec(str(path))
+    skipped = f" (skipped {len(unreadable)}: {unreadable[0]})" if unreadable else ""
     raise SMEError(
         f"no study {study!r} in a *{JOURNAL_SUFFIX} file of {where}; pass --storage FILE|URL "
-        "or the scenario file")
+        f"or the scenario file{skipped}")

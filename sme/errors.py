@@ -102,8 +102,8 @@ def describe_failure(exc: BaseException) -> str | None:
     to convert (Python's integer-string digit limit, ``OverflowError``) and failed memory
     allocations.  The line is escaped (:func:`escape_line`).
     """
-    if isinstance(exc, USER_ERRORS):
-        line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, USER_ERRORS):  # one line already, unless a name holds a newline
+        line = str(exc).strip() or type(exc).__name__
     elif isinstance(exc, OSError):
         line = _os_error_line(exc)
     elif isinstance(exc, RecursionError):

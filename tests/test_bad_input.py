@@ -1399,3 +1399,38 @@ def test_a_2000_by_2000_diagram_holds_no_cell_list() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 1024 * 1024
+
+
+def test_a_damaged_journal_does_not_hide_a_study_in_another(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], searched: Path) -> None:
+    """``--study NAME`` looks through every journal of the directory; one that is not a
+    journal is skipped (and named when the study is nowhere)."""
+    (tmp_path / "notes.sme-journal").write_text("not a journal\n")
+    expect_bad_input(capsys, ["candidates", "--study", "linear-gaussian"],
+                     ["no study 'linear-gaussian'", "skipped 1", "notes.sme-journal", "line 1"])
+    (tmp_path / "other.sme-journal").write_bytes(searched.read_bytes())
+    assert run_cli(["candidates", "--study", "linear-gaussian"]) == 0
+    assert "linear-gaussian" in capsys.readouterr().out
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(min_size=1, max_size=30).filter(lambda t: "/" not in t and "\x00" not in t))
+def test_odd_file_names_are_echoed_escaped(capsys: pytest.CaptureFixture[str],
+                                           name: str) -> None:
+    code = run_cli(["analyze", LINEAR, *FAST, f"--prior=missing-{name}\n\x1b[1m.json"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.splitlines()) == 1 and _printable(err.rstrip("\n")), err
+    assert "\\n\\x1b[1m.json" in err
+
+
+def test_tui_messages_are_the_same_one_line() -> None:
+    """The TUI shows errors as notifications: one escaped line, as the command line does."""
+    from tui.engine import error_text
+
+    assert error_text(PermissionError(13, "Permission denied", "/x/a.toml")) == \
+        "/x/a.toml: Permission denied"
+    line = error_text(SMEError("bad name 'a\x1b[2J'\nsecond line"))
+    assert line == "bad name 'a\\x1b[2J'\\nsecond line"  # a newline in a name is shown
+    assert "\n" not in error_text(RuntimeError("unexpected\n\x1b[31mboom"))
+    assert error_text(RecursionError()).startswith("input nested too deeply")
