@@ -194,8 +194,7 @@ def command_modules() -> list[Any]:
 def warn(message: str) -> None:
     from sme.errors import escape_line
 
-    first = (message.strip().splitlines() or [""])[0]
-    print(f"sme: warning: {escape_line(first)}", file=sys.stderr)
+    print(f"sme: warning: {escape_line(message.strip())}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
