@@ -338,11 +338,7 @@ def write_atomic(path: Path, text: str, force: bool = False) -> None:
     never overwritten (the final step is ``os.link``, which fails if the name exists)."""
     if path.exists() and not force:
         raise SMEError(f"{path}: already exists; pass --force to overwrite it")
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise SMEError(f"{path}: directory {directory} does not exist")
-    if path.is_dir():
-        raise SMEError(f"{path}: is a directory")
+    directory = check_output_directory(path)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -1434,3 +1434,18 @@ def test_tui_messages_are_the_same_one_line() -> None:
     assert line == "bad name 'a\\x1b[2J'\\nsecond line"  # a newline in a name is shown
     assert "\n" not in error_text(RuntimeError("unexpected\n\x1b[31mboom"))
     assert error_text(RecursionError()).startswith("input nested too deeply")
+
+
+def test_an_export_from_the_tui_names_the_read_only_target(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The TUI's ctrl+s writes through ``write_export``: a read-only directory is named with
+    the file asked for, not a temporary file, and nothing is left behind."""
+    from sme.export import validate, write_export
+
+    ro = _read_only(tmp_path, monkeypatch)
+    try:
+        with pytest.raises(SMEError, match=r"ro/prior\.toml: directory .* is not writable"):
+            write_export(validate(valid_document(), "doc"), ro / "prior.toml")
+        assert list(ro.iterdir()) == []
+    finally:
+        ro.chmod(0o755)
