@@ -223,5 +223,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sme: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
+
 if __name__ == "__main__":
     sys.exit(main())

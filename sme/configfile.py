@@ -84,27 +84,46 @@ def read_config(path: str | Path) -> dict[str, Any]:
                           f"{sys.get_int_max_str_digits()})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{file}: expected a table/mapping at the top level")
-    depth = nesting_depth(data)
+    try:
+        depth = nesting_depth(data)
+    except ConfigError as exc:
+        raise ConfigError(f"{file}: {exc}") from None
     if depth > MAX_DEPTH:
         raise ConfigError(f"{file}: nested {depth} levels deep (limit {MAX_DEPTH})")
     return data
 
 
 def nesting_depth(data: Any) -> int:
-    """How many levels of tables/lists ``data`` has (a scalar: 0).  Iterative, and each
-    object is visited once, so YAML aliases that share a node do not multiply the work."""
-    deepest = 0
-    seen: set[int] = set()
-    stack: list[tuple[Any, int]] = [(data, 1)]
+    """How many levels of tables/lists ``data`` has (a scalar: 0).
+
+    Iterative, and each object is measured once, so YAML aliases that share a node do not
+    multiply the work; a structure that contains itself (a recursive YAML alias) is refused.
+
+    Raises:
+        ConfigError: the structure contains itself (without a file name; callers add it).
+    """
+    heights: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(data, False)]
     while stack:
-        node, depth = stack.pop()
-        if not isinstance(node, dict | list) or id(node) in seen:
+        node, measured_children = stack.pop()
+        if not isinstance(node, dict | list):
             continue
-        seen.add(id(node))
-        deepest = max(deepest, depth)
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((child, depth + 1) for child in children)
-    return deepest
+        children = [c for c in (node.values() if isinstance(node, dict) else node)
+                    if isinstance(c, dict | list)]
+        if measured_children:
+            heights[id(node)] = 1 + max((heights[id(c)] for c in children), default=0)
+            open_nodes.discard(id(node))
+            continue
+        if id(node) in heights:
+            continue
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                raise ConfigError("a table or list contains itself (a recursive YAML alias)")
+            stack.append((child, False))
+    return heights.get(id(data), 0)
 
 
 def parameter_values(path: str | Path, data: Mapping[str, Any]) -> dict[str, Any]:

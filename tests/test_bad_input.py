@@ -660,6 +660,8 @@ PRIOR_FILES = [
                  id="infinite"),
     pytest.param(_text("doc.yaml", "hi: !!python/object/apply:os.system ['touch pwned']\n"),
                  ["doc.yaml", "invalid YAML"], id="yaml-unsafe-tag"),
+    pytest.param(_text("doc.yaml", "hi: &x [1, *x]\n"), ["doc.yaml", "contains itself"],
+                 id="yaml-recursive-alias"),
     pytest.param(_huge, ["huge.toml", "too large"], id="huge-file"),
     pytest.param(_text("doc.toml", b"\x00\xff\xfe\x00garbage"), ["doc.toml", "UTF-8"],
                  id="binary-garbage"),
