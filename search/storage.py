@@ -276,9 +276,15 @@ def _journal_backend_class() -> type:
 
 def repair_journal(path: Path) -> bool:
     """Cut a torn last record (a line without its newline) off the journal at ``path``;
-    returns True when something was cut.  Runs under the journal's lock."""
+    returns True when something was cut.  A journal that ends with a newline is left alone
+    without taking the lock (so reading one in a read-only directory works); a repair runs
+    under the journal's lock."""
     if not path.is_file() or path.stat().st_size == 0:
         return False
+    with open(path, "rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        if handle.read(1) == b"\n":
+            return False
     lock = JournalLock(str(path))
     lock.acquire()
     try:

@@ -1268,8 +1268,13 @@ def test_a_live_lock_is_waited_for_then_refused(tmp_path: Path,
     journal.write_bytes(searched.read_bytes())
     os.symlink(str(journal), f"{journal}.lock")
     monkeypatch.setattr(journal_file, "LOCK_TIMEOUT_SECONDS", 0.3)
-    expect_bad_input(capsys, [*SEARCH, "--trials", "6", "--storage", str(journal)],
-                     [f"{journal.name}.lock", "delete the lock file"])
+    before = snapshot(tmp_path)
+    capsys.readouterr()
+    assert run_cli([*SEARCH, "--trials", "6", "--storage", str(journal)]) == 2
+    last = capsys.readouterr().err.splitlines()[-1]  # after the study's one-line summary
+    assert last.startswith("sme: error: ") and f"{journal.name}.lock" in last
+    assert "delete the lock file" in last
+    assert snapshot(tmp_path) == before  # the journal was not written
 
 
 # --------------------------------------------------------------------------- resources
