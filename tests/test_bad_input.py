@@ -1291,6 +1291,19 @@ def _provenance_points(directory: Path) -> list[str]:
     return ["check", str(write_doc(directory / "doc.toml", doc)), "--scenario", LINEAR]
 
 
+def _provenance_mc_samples(directory: Path) -> list[str]:
+    """An exported file whose provenance asks for 10**12 Monte Carlo samples, checked against
+    the linear-Gaussian example with a Student-t world (no analytic KL: Monte Carlo)."""
+    source = Path(LINEAR).read_text()
+    normal = 'dist.Normal(torch.where(action == 0, m0, m1), 1.0))'
+    assert normal in source
+    scenario = _write(directory / "student.py", source.replace(
+        normal, 'dist.StudentT(5.0, torch.where(action == 0, m0, m1), 1.0))'))
+    doc = valid_document()
+    doc["provenance"]["mc_samples"] = 10**12
+    return ["check", str(write_doc(directory / "doc.toml", doc)), "--scenario", str(scenario)]
+
+
 RESOURCES = [
     pytest.param(lambda d: ["analyze", LINEAR, "--points", "1000000000"],
                  ["--points 1000000000", "GB", "--memory-budget 512 MB"], id="analyze-points"),
@@ -1309,6 +1322,8 @@ RESOURCES = [
                             "--mc-samples", str(10**12)],
                  ["--mc-samples 1000000000000", "Monte Carlo"], id="mc-samples"),
     pytest.param(_provenance_points, ["--points 1000000000"], id="exported-provenance"),
+    pytest.param(_provenance_mc_samples, ["--mc-samples 1000000000000", "Monte Carlo"],
+                 id="exported-provenance-mc-samples"),
     pytest.param(lambda d: [*SEARCH[:-2], "--batch", str(10**8), "--trials", str(10**8)],
                  ["--batch 100000000", "--memory-budget 512 MB"], id="search-batch"),
     pytest.param(lambda d: [*SEARCH, "--workers", str(10**6)],
@@ -1456,3 +1471,22 @@ def test_an_export_from_the_tui_names_the_read_only_target(
         assert list(ro.iterdir()) == []
     finally:
         ro.chmod(0o755)
+
+
+@settings(max_examples=40, deadline=None)
+@given(continuous=st.integers(0, 5), discrete=st.lists(st.integers(1, 4), max_size=2),
+       points=st.integers(1, 50), max_points=st.integers(8, 300))
+def test_the_point_estimate_is_the_points_built(continuous: int, discrete: list[int],
+                                                points: int, max_points: int) -> None:
+    """The budget check counts Θ points without building them; the count is exact."""
+    import torch
+
+    from priors.grid import AxisRange, build_points, point_count
+
+    if continuous == 0 and not discrete:
+        continuous = 1
+    axes = [AxisRange(low=torch.zeros(1), high=torch.ones(1)) for _ in range(continuous)]
+    axes += [AxisRange(values=torch.arange(float(v))) for v in discrete]
+    sites = {"theta": (torch.Size([len(axes)]), axes)}
+    built = build_points(sites, 1, points, max_points, torch.float64, torch.device("cpu"))
+    assert point_count(sites, points, max_points) == built.log_volume.shape[1]
