@@ -12,7 +12,7 @@ name       sampler                                                      extra pa
 ``gp``     ``GPSampler`` — Gaussian-process Bayesian optimisation       ``scipy``, ``torch``
 =========  ===========================================================  ==================
 
-TPE, NSGA-II and GP read the constraint each trial records (``Trial.set_constraint``), so
+TPE, NSGA-II and GP read the constraint each trial records (``FrozenTrial.constraints``), so
 infeasible priors steer them away; QMC and random sampling ignore it.  Every sampler takes the
 seed, so a seeded search in one process is reproducible.
 """

@@ -6,8 +6,12 @@ batched pass and tells the ``B`` results.  It knows nothing about where the stud
 
 Every told trial carries user attributes ``prior`` (the full prior), ``phase``, ``bn_set``,
 ``equilibria`` (``pure`` and ``mixed``), ``objectives``, ``feasible`` and, with
-``--robust``, ``robust`` (phase and set per context); its constraint ``unsafe`` is the
-violation of :mod:`search.objectives`.  A configuration the engine cannot analyse becomes a
+``--robust``, ``robust`` (phase and set per context); its one constraint is the violation
+of :mod:`search.objectives`, stored as the system attribute ``constraints`` (a list), the
+form that both Optuna (``FrozenTrial.constraints``, read by its samplers) and
+optuna-dashboard (which greys out and labels infeasible trials) read.  ``Trial.set_constraint``
+would store it under ``constraints:NAME``, which the dashboard does not read, so every unsafe
+trial would look feasible there.  A configuration the engine cannot analyse becomes a
 FAILED trial with the message in ``error``.  Trials stopped by Ctrl-C are told FAILED
 without ``error``.  RUNNING trials of dead workers (a process on this machine that exited,
 or a heartbeat that stopped in a database storage) are failed and enqueued again when a
@@ -36,6 +40,9 @@ from typing import Any
 from search.objectives import Evaluator, ObjectiveSpec, Outcome
 from search.space import SearchSpace
 from sme.errors import SMEError
+
+#: the trial system attribute both Optuna and optuna-dashboard read constraints from
+CONSTRAINTS_KEY = "constraints"
 
 #: study user attribute holding the setup every trial of the study was computed with
 SETUP_KEY = "sme_setup"
@@ -362,7 +369,8 @@ def record(study: Any, trial: Any, outcome: Outcome, objective: ObjectiveSpec) -
         trial.set_user_attr("robust", outcome.robust)
     if outcome.objective_risks is not None:
         trial.set_user_attr("objective_risks", outcome.objective_risks)
-    trial.set_constraint("unsafe", outcome.violation)
+    study._storage.set_trial_system_attr(trial._trial_id, CONSTRAINTS_KEY,
+                                         [float(outcome.violation)])
     study.tell(trial, objective.values(outcome))
 
 
