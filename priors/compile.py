@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -124,8 +125,16 @@ def _call(role: str, program: Callable[..., Any], *args: Any,
         raise
     except Exception as exc:  # the user's code: report, never crash
         first_line = (str(exc).strip().splitlines() or [""])[0]
+        plate = _PLATE_MISMATCH.search(first_line)
+        if plate is not None:  # Pyro's own message for a plate clashing with SME's batch
+            raise ProgramError(plate_advice(role, plate["site"], plate["plate"], None)
+                               + _where(_source or program, exc)) from exc
         raise ProgramError(f"{role} program raised {type(exc).__name__}"
                            f"{_where(_source or program, exc)}: {first_line}") from exc
+
+
+#: Pyro's message when a plate's dimension clashes with a batch dimension
+_PLATE_MISMATCH = re.compile(r"inside plate\('(?P<plate>[^']*)'\) at site (?P<site>\S+)")
 
 
 def _where(program: Callable[..., Any], exc: BaseException) -> str:
@@ -154,11 +163,40 @@ def trace_program(
     role: str, program: Callable[..., Any], *args: Any, data: Mapping[str, Any] | None = None,
     **kwargs: Any,
 ) -> dict[str, dict[str, Any]]:
-    """Run ``program`` under ``poutine.trace`` (and ``condition`` on ``data``); return its sites."""
+    """Run ``program`` under ``poutine.trace`` (and ``condition`` on ``data``); return its sites.
+
+    Raises:
+        ProgramError: the program raised, or it samples a site inside ``pyro.plate``
+            (:func:`reject_plates`).
+    """
     model = poutine.condition(program, data=dict(data)) if data else program
     tracer = poutine.trace(model)
     _call(role, tracer.get_trace, *args, _source=program, **kwargs)
-    return _sample_sites(tracer.trace)
+    sites = _sample_sites(tracer.trace)
+    reject_plates(role, sites)
+    return sites
+
+
+def plate_advice(role: str, site: str, plate: str, size: int | None) -> str:
+    """The one-line message for ``site`` sampled inside ``pyro.plate(plate)``.
+
+    SME gives the batch dimensions to the action (−3), the configurations (−2) and the Θ
+    points (−1), which a plate would claim too; a latent vector is one site with an event
+    dimension, and an observed site is one outcome per action.
+    """
+    n = size if size is not None else "N"
+    return (f"{role} site {site!r} is sampled inside pyro.plate({plate!r}); scenario programs "
+            "cannot use plates (SME's batch dimensions are the action, configurations and Θ "
+            f"points): make a latent vector one site, e.g. dist.Uniform(lo, hi).expand((*lo.shape,"
+            f" {n})).to_event(1), and sample one outcome per observed site")
+
+
+def reject_plates(role: str, sites: Mapping[str, Mapping[str, Any]]) -> None:
+    """Raise :class:`ProgramError` naming the first site sampled inside a ``pyro.plate``."""
+    for name, site in sites.items():
+        for frame in site.get("cond_indep_stack", ()):
+            if getattr(frame, "vectorized", False):
+                raise ProgramError(plate_advice(role, name, frame.name, frame.size))
 
 
 @contextlib.contextmanager

@@ -504,3 +504,43 @@ def test_discrete_latents_are_enumerated() -> None:
     assert out.log_weights.exp().tolist() == [pytest.approx([0.9, 0.1]),
                                               pytest.approx([0.3, 0.7])]
     assert out.kl[0].tolist() == [pytest.approx([0.0, 4.5]), pytest.approx([4.5, 0.0])]
+
+
+# --------------------------------------------------------------------------- plates
+
+
+def _plate_latent(action, lo, hi):
+    with pyro.plate("arms", 2):
+        theta = pyro.sample("theta", dist.Uniform(lo, hi))
+    return pyro.sample("y", dist.Normal(torch.where(action == 0, theta[..., 0], theta[..., 1]),
+                                        1.0))
+
+
+def _plate_observed(action, lo, hi):
+    theta = pyro.sample("theta", dist.Uniform(lo, hi))
+    with pyro.plate("data", 1):
+        return pyro.sample("y", dist.Normal(theta, 1.0))
+
+
+def _vector_latent(action, lo, hi):  # what the message says to write instead of the plate
+    theta = pyro.sample("theta", dist.Uniform(lo, hi).expand((*lo.shape, 2)).to_event(1))
+    return pyro.sample("y", dist.Normal(torch.where(action == 0, theta[..., 0], theta[..., 1]),
+                                        1.0))
+
+
+@pytest.mark.parametrize(("belief", "site", "plate"), [
+    (_plate_latent, "theta", "arms"), (_plate_observed, "y", "data")])
+def test_a_plate_is_named_in_one_line(belief, site, plate) -> None:
+    with pytest.raises(ProgramError) as caught:
+        compile_one(belief, where_world, where_payoff, {"lo": 0.0, "hi": 4.0},
+                    {"m0": 1.0, "m1": 3.0})
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"site {site!r} is sampled inside pyro.plate({plate!r})" in message
+
+
+def test_the_advised_vector_latent_compiles() -> None:
+    tensors = compile_one(_vector_latent, where_world, where_payoff, {"lo": 0.0, "hi": 4.0},
+                          {"m0": 1.0, "m1": 3.0}, resolution=Resolution(max_points=121))
+    assert tensors.batched
+    assert tensors.kl.shape[1] == 11 * 11  # a product grid over the two coordinates
