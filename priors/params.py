@@ -39,6 +39,7 @@ class Param:
         choices: a finite set of allowed values; makes the parameter categorical.
         integer: force the integer kind even for a float default.
         help: one line shown in help texts and the terminal UI.
+        label: the axis label in figures (default: ``help`` with the name, else the name).
     """
 
     default: Scalar
@@ -48,6 +49,7 @@ class Param:
     choices: tuple[Scalar, ...] | None = None
     integer: bool = False
     help: str = ""
+    label: str = ""
     name: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -86,7 +88,7 @@ class Param:
         """Return a copy that knows its own name (used in error messages)."""
         return Param(
             self.default, self.low, self.high, self.log, self.choices, self.integer,
-            self.help, name,
+            self.help, self.label, name,
         )
 
     @property

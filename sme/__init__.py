@@ -3,33 +3,47 @@
 Describe an agent's beliefs as a Pyro program, compute which actions it can settle on in the
 long run (its Berk–Nash rationalizable set), label the safety phase, and find priors that
 make it safe.
+
+Scenario files use ``from sme import Action, Param, Scenario``; notebooks use the functions
+of :mod:`sme.api` (``sme.analyze``, ``sme.phase_diagram``, ``sme.simulate``, ``sme.search``).
+Every name is imported on first use, so ``import sme`` (and ``sme --help``) stays light.
 """
 
-from priors.compile import Resolution
-from priors.params import Param
-from sme.berk_nash import Tolerance
-from sme.phases import Phase
-from sme.scenario import Action, Scenario, load_scenario
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Action",
-    "Param",
-    "Phase",
-    "Resolution",
-    "Scenario",
-    "Tolerance",
-    "__version__",
-    "analyze",
-    "analyze_batch",
-    "load_scenario",
-]
+#: public name → the module that defines it (imported on first access)
+_EXPORTS = {
+    "Action": "sme.scenario",
+    "Scenario": "sme.scenario",
+    "load_scenario": "sme.scenario",
+    "Param": "priors.params",
+    "Phase": "sme.phases",
+    "Resolution": "priors.compile",
+    "Tolerance": "sme.berk_nash",
+    "analyze": "sme.api",
+    "phase_diagram": "sme.api",
+    "simulate": "sme.api",
+    "search": "sme.api",
+    "params": "sme.api",
+    "analyze_batch": "sme.analysis",
+}
+
+__all__ = ["__version__", *_EXPORTS]
 
 
-def __getattr__(name: str):  # lazy: keep `import sme` light for scenario files
-    if name in ("analyze", "analyze_batch"):
-        from sme import analysis
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sme' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
 
-        return getattr(analysis, name)
-    raise AttributeError(name)
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

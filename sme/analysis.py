@@ -312,6 +312,13 @@ class Analysis:
     def safe_actions(self) -> list[str]:
         return [a.name for a in self.scenario.actions if a.safe]
 
+    def plot(self, path: str | None = None) -> Any:
+        """The best-response graph (:func:`sme.plots.best_response_figure`) as a matplotlib
+        ``Figure``; also written to ``path`` (.png, .svg, .pdf) when given."""
+        from sme.plots import best_response_figure, show_or_save
+
+        return show_or_save(best_response_figure(self), path)
+
     def to_json(self) -> dict[str, Any]:
         """The machine-readable report (``sme analyze --json``)."""
         prior, world, reward = self.scenario.split(self.values)

@@ -155,7 +155,7 @@ def overrides_from(args: argparse.Namespace, scenario: Any | None = None) -> dic
 
 
 COMMAND_NAMES = ("analyze", "simulate", "phase_diagram", "search", "candidates", "export", "check",
-                 "schema", "reproduce", "bench", "tui")
+                 "schema", "reproduce", "params", "bench", "tui")
 
 
 @contextlib.contextmanager

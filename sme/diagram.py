@@ -126,6 +126,13 @@ class PhaseDiagram:
         j = nearest(self.y_values, by, self.y.log)
         return None if i is None or j is None else (j, i)
 
+    def plot(self, path: str | None = None) -> Any:
+        """The figure of :func:`sme.plots.diagram_figure` (a matplotlib ``Figure``); also
+        written to ``path`` (.png, .svg, .pdf) when given."""
+        from sme.plots import diagram_figure, show_or_save
+
+        return show_or_save(diagram_figure(self), path)
+
     def counts(self) -> dict[str, int]:
         out = {p.value: 0 for p in Phase}
         for row in self.phases:

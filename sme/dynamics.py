@@ -19,11 +19,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
 from priors.compile import ObservationModels, Resolution, observation_models
 from sme.analysis import BatchAnalysis, Settings, analyze_batch
+from sme.equilibria import mixed_equilibria
 from sme.resources import check_simulation
 from sme.scenario import Scenario
 
@@ -68,6 +70,12 @@ class Simulation:
     bn_set: list[str]
     phase: str
     learner_frequencies: torch.Tensor = field(repr=False)  # (L, A) late-period frequencies
+    #: per time bin and action, the 10 % and 90 % quantiles over learners of the share of
+    #: that bin's steps in which a learner played the action (the spread across learners)
+    spread: list[list[tuple[float, float]]] = field(default_factory=list)
+    #: the Berk–Nash equilibria with two actions in their support, as action → probability
+    #: (the long-run frequencies the oscillating learners approach)
+    mixed_equilibria: list[dict[str, float]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -76,9 +84,18 @@ class Simulation:
             "settled": self.settled,
             "bn_set": self.bn_set,
             "phase": self.phase,
+            "mixed_equilibria": self.mixed_equilibria,
             "trajectory": {"bin_edges": self.bin_edges, "shares": self.trajectory,
+                           "spread": [[list(q) for q in row] for row in self.spread],
                            "actions": self.actions},
         }
+
+    def plot(self, path: str | None = None) -> Any:
+        """The action shares over time (:func:`sme.plots.trajectory_figure`) as a matplotlib
+        ``Figure``; also written to ``path`` (.png, .svg, .pdf) when given."""
+        from sme.plots import show_or_save, trajectory_figure
+
+        return show_or_save(trajectory_figure(self), path)
 
 
 class _Outcomes:
@@ -214,10 +231,16 @@ def summarise(history: torch.Tensor, analysis: BatchAnalysis, row: int,
     settled = {names[a]: float((late == a).all(dim=0).double().mean())
                for a in range(n_actions) if pure[a]}
     edges = torch.linspace(0, acts.shape[0], min(dyn.bins, acts.shape[0]) + 1).round().long()
-    trajectory = []
+    trajectory, spread = [], []
+    quantiles = torch.tensor([0.1, 0.9], dtype=torch.float64, device=acts.device)
     for lo, hi in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
-        chunk = torch.nn.functional.one_hot(acts[lo:hi], n_actions).double().mean(dim=(0, 1))
-        trajectory.append([float(x) for x in chunk])
+        per = torch.nn.functional.one_hot(acts[lo:hi], n_actions).double().mean(dim=0)  # (L, A)
+        trajectory.append([float(x) for x in per.mean(dim=0)])
+        q = torch.quantile(per, quantiles, dim=0)  # (2, A)
+        spread.append([(float(q[0, a]), float(q[1, a])) for a in range(n_actions)])
+    bn_rows = torch.nonzero(analysis.bn_set[row]).flatten().tolist()
+    mixed = [{names[a]: p for a, p in eq.mixture().items()}
+             for eq in mixed_equilibria(analysis.gamma, row, bn_rows)] if len(bn_rows) > 1 else []
     return Simulation(
         actions=names,
         frequencies={names[a]: float(frequencies[a]) for a in range(n_actions)},
@@ -228,6 +251,8 @@ def summarise(history: torch.Tensor, analysis: BatchAnalysis, row: int,
         bn_set=analysis.bn_names(row),
         phase=analysis.phase(row).value,
         learner_frequencies=per_learner,
+        spread=spread,
+        mixed_equilibria=mixed,
     )
 
 
