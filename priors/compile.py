@@ -86,6 +86,9 @@ class ModelTensors:
     points: dict[str, torch.Tensor]  # site -> (B, N, *event)
     methods: dict[str, str] = field(default_factory=dict)  # site -> exact | analytic | ...
     batched: bool = True
+    #: site -> per scalar element, whether its lowest and highest points are quantile
+    #: cut-offs of an unbounded support (``Resolution.tail``) rather than its ends
+    truncated: dict[str, list[tuple[bool, bool]]] = field(default_factory=dict)
 
     @property
     def unfit(self) -> torch.Tensor:
@@ -732,7 +735,10 @@ def _evaluate(
         resolution.seed + 1000)
     log_prior = _latent_log_prob(belief_sites, ranges, layout.prior_shape(target))
     volume = pts.log_volume if isinstance(layout, _Batched) else pts.log_volume[0]
-    return ModelTensors(kl, utility.to(dtype), log_prior + volume, pts.values, methods)
+    truncated = {site: [(axis.truncated_low, axis.truncated_high) for axis in axes]
+                 for site, (_, axes) in ranges.items()}
+    return ModelTensors(kl, utility.to(dtype), log_prior + volume, pts.values, methods,
+                        truncated=truncated)
 
 
 class _NotBroadcasting(ValueError):
@@ -907,6 +913,7 @@ def _per_configuration(
             points=first.points,
             methods=first.methods,
             batched=False,
+            truncated=first.truncated,
         ))
     return _concat(results)
 
@@ -921,4 +928,5 @@ def _concat(parts: list[ModelTensors]) -> ModelTensors:
         points={k: torch.cat([p.points[k] for p in parts]) for k in parts[0].points},
         methods=parts[0].methods,
         batched=all(p.batched for p in parts),
+        truncated=parts[0].truncated,
     )

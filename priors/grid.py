@@ -30,11 +30,18 @@ class GridError(ValueError):
 
 @dataclass(frozen=True)
 class AxisRange:
-    """One latent dimension: per-configuration bounds ``(B,)`` or a finite set of values."""
+    """One latent dimension: per-configuration bounds ``(B,)`` or a finite set of values.
+
+    ``truncated_low``/``truncated_high`` mark a bound that is a quantile cut-off of an
+    unbounded side of the support rather than an end of the support: a best fit there may
+    have its true minimiser beyond it.
+    """
 
     low: torch.Tensor | None = None
     high: torch.Tensor | None = None
     values: torch.Tensor | None = None  # discrete support, shape (V,)
+    truncated_low: bool = False
+    truncated_high: bool = False
 
     @property
     def discrete(self) -> bool:
@@ -90,6 +97,7 @@ def axis_ranges(
             f"latent site {site!r}: support {support} is not an interval, half-line or the real "
             "line; write the prior with such a support"
         )
+    truncated_low, truncated_high = low is None, high is None
     if low is None or high is None:
         q_low, q_high = _quantiles(site, fn, tail, samples, dtype, device)
         low = q_low if low is None else low.expand_as(q_low)
@@ -100,7 +108,8 @@ def axis_ranges(
         raise GridError(f"latent site {site!r}: the prior's support bounds are not finite")
     if bool((high < low).any()):
         raise GridError(f"latent site {site!r}: the prior's support is empty (high < low)")
-    return [AxisRange(low=low[:, k], high=high[:, k]) for k in range(event_numel)]
+    return [AxisRange(low=low[:, k], high=high[:, k], truncated_low=truncated_low,
+                      truncated_high=truncated_high) for k in range(event_numel)]
 
 
 def _per_config(bound: torch.Tensor, batch: int, event_numel: int) -> torch.Tensor:

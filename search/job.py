@@ -51,13 +51,15 @@ class SearchJob:
     risk_grid: int = 5
     #: feasible only when safe at every objective risk (``--robust-risks``)
     robust_risks: bool = False
+    tail: float | None = None
 
     def settings(self) -> Settings:
         from priors.compile import Resolution
 
         base = Resolution()
         return Settings(resolution=Resolution(points=self.points,
-                                              mc_samples=self.mc_samples or base.mc_samples),
+                                              mc_samples=self.mc_samples or base.mc_samples,
+                                              tail=base.tail if self.tail is None else self.tail),
                         device=resolve_device(self.device), memory_budget=self.memory_budget,
                         risk_grid=self.risk_grid)
 
@@ -93,11 +95,22 @@ def make_setup(scenario: Scenario, context: dict[str, Any], robust: list[RobustR
         "robust": [r.to_json() for r in robust],
         "risks": {"grid": settings.risk_grid, "required": required},
         "objective": objective.to_json(),
-        "resolution": {"points": settings.resolution.points,
-                       "mc_samples": settings.resolution.mc_samples},
+        "resolution": _resolution_record(settings),
         "baseline": dict(space.baseline),
         "safe_actions": [a.name for a in scenario.actions if a.safe],
     }
+
+
+def _resolution_record(settings: Settings) -> dict[str, Any]:
+    """The resolution a study's trials depend on; the tail cut-off is recorded only when it
+    is not the default, so studies begun before it could be chosen still resume."""
+    from priors.compile import Resolution
+
+    r = settings.resolution
+    record: dict[str, Any] = {"points": r.points, "mc_samples": r.mc_samples}
+    if r.tail != Resolution().tail:
+        record["tail"] = r.tail
+    return record
 
 
 def prepare(job: SearchJob, worker: int = 0, clean_stale: bool = True) -> Prepared:

@@ -7,8 +7,8 @@ actions and ``U`` the unsafe ones):
   ``violation(x) = mean over contexts c of |R_c(x) ∩ U| / |U|``; the contexts are the
   scenario's world and reward values and, with ``--robust NAME=LO:HI``, every combination of
   a few values across each such range.  It is zero exactly when the Berk–Nash set lies inside
-  the safe actions in every context.  Stored as the trial's constraint (:func:`search.study.record`) so
-  infeasible trials are kept and marked (Optuna's constrained optimisation:
+  the safe actions in every context.  Stored as the trial's constraint
+  (:func:`search.study.record`) so infeasible trials are kept and marked (Optuna's constrained optimisation:
   https://optuna.readthedocs.io/en/stable/faq.html#how-can-i-optimize-a-model-with-some-constraints).
 * **fidelity** (minimise) — how badly the engineered belief misfits the world at its
   resting points: for each Berk–Nash equilibrium ``σ`` (pure ones, and mixed ones with two
@@ -42,7 +42,7 @@ from priors.compile import ProgramError
 from priors.grid import GridError
 from priors.params import ParamError, Scalar, grid_values
 from search.space import SearchSpace
-from sme.analysis import BatchAnalysis, Settings, analyze_batch, chunk_size
+from sme.analysis import BatchAnalysis, Settings, analyze_batch, chunk_size, truncated_fits
 from sme.berk_nash import weighted_kl
 from sme.equilibria import mixed_equilibria
 from sme.errors import SMEError
@@ -193,6 +193,8 @@ class Outcome:
     #: the phases across the objective risks and the verdict (:mod:`sme.robustness`)
     objective_risks: dict[str, Any] | None = None
     error: str | None = None
+    #: best fits on a quantile cut-off of an unbounded prior (:func:`sme.analysis.truncated_fits`)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def feasible(self) -> bool:
@@ -210,6 +212,7 @@ class _Row:
     pure: list[bool]
     fidelity: float = math.nan
     mixed: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 class Evaluator:
@@ -318,6 +321,7 @@ class Evaluator:
                 row = _Row(int(codes[local]), bn[local], pure[local])
                 if i in detail:
                     row.fidelity, row.mixed = self._equilibrium_fit(batch, local)
+                    row.warnings = truncated_fits(batch, local)
                 results[i] = row
 
         everything = list(range(len(configs)))
@@ -378,6 +382,7 @@ class Evaluator:
             mixed_equilibria=base.mixed,
             fidelity=base.fidelity,
             distance=distance,
+            warnings=base.warnings,
         )
         shares = [self._unsafe_share(base)]
         for ctx, i in zip(self.contexts, ctx_rows, strict=True):

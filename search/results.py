@@ -174,6 +174,7 @@ def export_document(study: Any, number: int, storage_label: str) -> ExportedPrio
             "study": study.study_name, "trial": number, "storage": storage_label,
             "points": int((setup.get("resolution") or {}).get("points", 401)),
             "mc_samples": int((setup.get("resolution") or {}).get("mc_samples", 2048)),
+            "tail": float((setup.get("resolution") or {}).get("tail", 1e-4)),
         },
     }
     return validate(data, f"trial {number}")

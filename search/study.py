@@ -5,7 +5,8 @@ The loop asks ``B`` trials, lets each suggest its prior, evaluates the whole bat
 batched pass and tells the ``B`` results.  It knows nothing about where the study is stored.
 
 Every told trial carries user attributes ``prior`` (the full prior), ``phase``, ``bn_set``,
-``equilibria`` (``pure`` and ``mixed``), ``objectives``, ``feasible`` and, with
+``equilibria`` (``pure`` and ``mixed``), ``objectives``, ``feasible``, ``warnings`` when a
+best fit lies on a quantile cut-off of an unbounded prior (``--tail``) and, with
 ``--robust``, ``robust`` (phase and set per context); its one constraint is the violation
 of :mod:`search.objectives`, stored as the system attribute ``constraints`` (a list), the
 form that both Optuna (``FrozenTrial.constraints``, read by its samplers) and
@@ -369,6 +370,8 @@ def record(study: Any, trial: Any, outcome: Outcome, objective: ObjectiveSpec) -
         trial.set_user_attr("robust", outcome.robust)
     if outcome.objective_risks is not None:
         trial.set_user_attr("objective_risks", outcome.objective_risks)
+    if outcome.warnings:
+        trial.set_user_attr("warnings", outcome.warnings)
     study._storage.set_trial_system_attr(trial._trial_id, CONSTRAINTS_KEY,
                                          [float(outcome.violation)])
     study.tell(trial, objective.values(outcome))

@@ -231,6 +231,7 @@ def _reorder(parts: list[tuple[list[int], ModelTensors]], total: int) -> ModelTe
                 for k in parts[0][1].points},
         methods=parts[0][1].methods,
         batched=all(p.batched for _, p in parts),
+        truncated=parts[0][1].truncated,
     )
     return cat
 
@@ -302,6 +303,9 @@ class Analysis:
     warnings: list[str] = field(default_factory=list)
     #: how many Θ points the prior's support was covered with (all dimensions together)
     theta_points: int = 0
+    #: points per latent coordinate of the product grid (``[64, 64]``); empty for Sobol
+    #: points (more than three continuous dimensions)
+    grid: list[int] = field(default_factory=list)
     #: ``--verify``: the result at doubled resolution (see :func:`verify`), else ``None``
     verification: dict[str, Any] | None = None
     #: the phases across the world parameters' declared ranges (:mod:`sme.robustness`);
@@ -346,7 +350,7 @@ class Analysis:
             "belief_dependencies": [list(e) for e in self.dependencies.edges],
             "explanation": self.explanation,
             "resolution": {**self.settings.describe(), "theta_points": self.theta_points,
-                           "methods": self.methods},
+                           "grid": self.grid or None, "methods": self.methods},
             "objective_risks": (self.objective_risks.to_json()
                                 if self.objective_risks is not None else None),
             "verification": self.verification,
@@ -413,6 +417,56 @@ def _summarise_points(points: Mapping[str, torch.Tensor], mask: torch.Tensor
     return out
 
 
+def truncated_fits(batch: BatchAnalysis, row: int) -> list[str]:
+    """Warnings for best fits on a quantile cut-off of an unbounded prior.
+
+    An unbounded side of a prior's support is covered up to its ``tail`` (or ``1 − tail``)
+    quantile (:mod:`priors.grid`).  When a point of ``Θ(δ_a)`` — the beliefs that best fit
+    the data of always playing ``a`` — is the outermost point on such a side, the minimiser
+    of the KL divergence may lie beyond the cover, and so may beliefs that decide the
+    Berk–Nash set; the answer is then not certified.  One warning per site and side.
+    """
+    tensors, names = batch.tensors, batch.scenario.action_names
+    fits = batch.gamma.pure_fits()[row]  # (A, N)
+    tail = batch.settings.resolution.tail
+    out = []
+    for site, flags in tensors.truncated.items():
+        values = tensors.points[site][row]
+        values = values.reshape(values.shape[0], -1)
+        for k, (cut_low, cut_high) in enumerate(flags):
+            column = values[:, k]
+            label = site if values.shape[1] == 1 else f"{site}[{k}]"
+            for side, cut, edge, quantile in (("lower", cut_low, column.min(), f"{tail:g}"),
+                                              ("upper", cut_high, column.max(),
+                                               f"1 − {tail:g}")):
+                if not cut:
+                    continue
+                at_edge = column == edge
+                acts = [names[a] for a in range(len(names)) if bool((fits[a] & at_edge).any())]
+                if acts:
+                    out.append(
+                        f"the data of always playing {', '.join(acts)} are best fit at "
+                        f"{label} = {float(edge):.4g}, the {side} cut-off of its unbounded "
+                        f"prior (its {quantile} quantile): the best fit may lie beyond "
+                        "it, so the answer is not certified; lower --tail (e.g. --tail 1e-12)")
+    return out
+
+
+def grid_shape(points: Mapping[str, torch.Tensor]) -> list[int]:
+    """Distinct values per latent coordinate of one configuration's points ``(N, *event)``
+    when they form a product grid (their product is ``N``), else ``[]`` (Sobol points)."""
+    counts: list[int] = []
+    total = 0
+    for values in points.values():
+        flat = values.reshape(values.shape[0], -1)
+        total = flat.shape[0]
+        counts += [int(torch.unique(flat[:, k]).numel()) for k in range(flat.shape[1])]
+    product = 1
+    for c in counts:
+        product *= c
+    return counts if counts and product == total else []
+
+
 def _report(batch: BatchAnalysis, row: int) -> Analysis:
     scenario, gamma = batch.scenario, batch.gamma
     names = scenario.action_names
@@ -442,7 +496,8 @@ def _report(batch: BatchAnalysis, row: int) -> Analysis:
         pure_equilibria=batch.pure_names(row), mixed_equilibria=mixed, fitted=fitted,
         explanation=text, best_response=br_graph, dependencies=deps,
         methods=dict(batch.tensors.methods), settings=batch.settings,
-        theta_points=int(batch.tensors.kl.shape[1]),
+        theta_points=int(batch.tensors.kl.shape[1]), grid=grid_shape(points),
+        warnings=truncated_fits(batch, row),
     )
 
 

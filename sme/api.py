@@ -202,7 +202,8 @@ def search(scenario: Scenario | str | os.PathLike[str], *, trials: int = 100,
            study: str | None = None, storage: str | None = None, objective: str = "pareto",
            weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
            margin_directions: int = 8, margin_radius: float = 0.2, points: int = 401,
-           mc_samples: int | None = None, device: str = "cpu") -> SearchResult:
+           mc_samples: int | None = None, device: str = "cpu",
+           tail: float | None = None) -> SearchResult:
     """Search for safe priors with Optuna (``sme search``), in this process.
 
     The study holds ``trials`` trials at the end (a rerun resumes it, as on the command
@@ -234,7 +235,7 @@ def search(scenario: Scenario | str | os.PathLike[str], *, trials: int = 100,
         study=study, storage=storage, objective=spec,
         assignments=[(k, str(v)) for k, v in (values or {}).items()],
         ranges=list((ranges or {}).items()), robust=list(robust), points=points,
-        mc_samples=mc_samples, device=device)
+        mc_samples=mc_samples, device=device, tail=tail)
     with quiet_optuna():
         ready = prepare(job)
         for note in ready.warnings:

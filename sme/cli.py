@@ -60,6 +60,19 @@ def int_at_least(minimum: int, what: str) -> Callable[[str], int]:
 positive_int = int_at_least(1, "a positive integer")
 
 
+def tail_quantile(text: str) -> float:
+    """An argparse ``type`` for ``--tail``: a probability in ``[1e-15, 0.5)`` (below 1e-15,
+    ``1 − Q`` rounds to 1 in double precision)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 1e-15 <= value < 0.5:
+        raise argparse.ArgumentTypeError(
+            f"expected a quantile from 1e-15 up to (not including) 0.5, got {text!r}")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with exit code 2 and the same one-line ``sme: error: ...`` message as every
     other bad input (naming the subcommand, e.g. ``sme: error: analyze: argument --set: ...``)."""
@@ -103,6 +116,9 @@ def add_numeric_options(parser: argparse.ArgumentParser, default_points: int = 4
                         help=f"Θ points per latent dimension (default {default_points})")
     parser.add_argument("--mc-samples", type=positive_int, default=None,
                         help="Monte Carlo samples where no exact KL exists (default 2048)")
+    parser.add_argument("--tail", type=tail_quantile, default=None, metavar="Q",
+                        help="cover unbounded sides of a prior's support up to its Q and 1 − Q "
+                        "quantiles (default 1e-4); a best fit on that cut-off is warned about")
     parser.add_argument("--memory-budget", type=positive_int, default=512, metavar="MB",
                         help="working memory for one batched pass, in MB; larger batches are "
                         "split (default 512)")
@@ -129,6 +145,7 @@ def settings_from(args: argparse.Namespace) -> Any:
     resolution = Resolution(
         points=args.points,
         mc_samples=args.mc_samples or base.mc_samples,
+        tail=base.tail if args.tail is None else args.tail,
     )
     return Settings(resolution=resolution, device=resolve_device(args.device),
                     memory_budget=args.memory_budget * 1024 * 1024,

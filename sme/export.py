@@ -172,6 +172,9 @@ class Provenance(_Strict):
     points: int | None = Field(default=None, ge=2,
                                description="Θ points per latent dimension of the analysis")
     mc_samples: int | None = Field(default=None, ge=1)
+    tail: Annotated[float, Field(gt=0.0, lt=0.5, allow_inf_nan=False)] | None = Field(
+        default=None, description="quantile cut-off covering unbounded sides of the prior's "
+        "support (--tail; absent: 1e-4)")
 
     @field_validator("storage")
     @classmethod
@@ -403,6 +406,6 @@ def document_from_analysis(analysis: Analysis, **provenance: Any) -> ExportedPri
         "provenance": {"tool": "sme", "tool_version": __version__,
                        "created": datetime.now(UTC).replace(microsecond=0),
                        "points": resolution.points, "mc_samples": resolution.mc_samples,
-                       **provenance},
+                       "tail": resolution.tail, **provenance},
     }
     return validate(data, f"scenario {scenario.name!r}")

@@ -61,7 +61,7 @@ def render_analysis(analysis: Analysis, console: Console) -> None:
     res = analysis.settings.resolution
     methods = ", ".join(f"{k}: {v}" for k, v in analysis.methods.items())
     footer = Text(
-        f"resolution: {analysis.theta_points} Θ points ({res.points} per latent dimension), "
+        f"resolution: {analysis.theta_points} Θ points ({grid_text(analysis.grid)}), "
         f"{res.mc_samples} Monte Carlo samples where needed, tie tolerance "
         f"{analysis.settings.tolerance.kl_rtol:g} (relative); {methods}", style="dim")
     check = analysis.verification
@@ -88,6 +88,15 @@ PHASE_GLYPH = {Phase.SAFE: "S", Phase.MISALIGNED: "M", Phase.MULTISTABLE: "B",
                Phase.OSCILLATORY: "O", Phase.INDETERMINATE: "I"}
 
 SPARK = "▁▂▃▄▅▆▇█"
+
+
+def grid_text(grid: list[int]) -> str:
+    """``"401 along the latent"``, ``"a 64 × 64 grid"`` or ``"scrambled Sobol points"``."""
+    if not grid:
+        return "scrambled Sobol points"
+    if len(grid) == 1:
+        return f"{grid[0]} along the latent"
+    return "a " + " × ".join(str(n) for n in grid) + " grid"
 
 
 def sparkline(values: list[float]) -> str:
@@ -163,6 +172,10 @@ def render_diagram(diagram: PhaseDiagram, console: Console, max_rows: int = 40) 
     console.print(legend)
     if mark_cell is not None:
         console.print(Text("  ◆ baseline", style="dim"))
+    if len(cols) < nx or len(rows) < ny:
+        console.print(Text(
+            f"  sampled to fit the terminal: {len(cols)} of {nx} columns, {len(rows)} of {ny} "
+            "rows shown (--out or --json give every cell)", style="dim"))
 
 
 def _sample(count: int, limit: int) -> list[int]:

@@ -512,3 +512,19 @@ def test_a_bad_storage_url_in_the_search_screen(tmp_path: Path) -> None:
         assert list(tmp_path.glob("*.sme-journal")) == []
 
     drive(make_app(), script)
+
+
+def test_search_trials_are_the_study_total_as_on_the_command_line(tmp_path: Path) -> None:
+    from tui.services import SearchRequest, run_search
+
+    def request(trials: int) -> SearchRequest:
+        return SearchRequest(LINEAR, {}, trials=trials, batch=4, points=101,
+                             storage="linear-gaussian.sme-journal")
+
+    first = run_search(request(8), lambda _: None, lambda: False)
+    assert (first.done, first.total, first.ran) == (8, 8, 8)
+    again = run_search(request(8), lambda _: None, lambda: False)
+    assert (again.done, again.ran) == (8, 0)  # the study already holds 8
+    more = run_search(request(12), lambda _: None, lambda: False)
+    assert (more.done, more.ran) == (12, 4)
+    assert len(more.candidates) == 12

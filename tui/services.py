@@ -56,19 +56,20 @@ class SearchRequest:
 class SearchProgress:
     """Where a running search stands."""
 
-    done: int
-    total: int
+    done: int  # trials the study holds (towards ``total``)
+    total: int  # trials the study should hold
     feasible: int
     elapsed: float
     study: str
     storage: str
     handle: Any = None  # the optuna study
     candidates: list[Candidate] = field(default_factory=list)
+    ran: int = 0  # trials this run added
 
     @property
     def rate(self) -> float:
-        """Trials per second so far."""
-        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+        """Trials per second this run."""
+        return self.ran / self.elapsed if self.elapsed > 0 else 0.0
 
 
 class _StopRequest:
@@ -112,8 +113,10 @@ def _job(request: SearchRequest) -> Any:
 
 def run_search(request: SearchRequest, report: Callable[[SearchProgress], None],
                should_stop: Callable[[], bool]) -> SearchProgress:
-    """Run ``request.trials`` more trials of the study, calling ``report`` after every
-    batch; stops after the current batch once ``should_stop()`` is true."""
+    """Run the study until it holds ``request.trials`` trials — the meaning ``--trials`` has
+    for ``sme search``, so rerunning with the same number does nothing and a larger number
+    continues — calling ``report`` after every batch (``done``/``total`` count the study's
+    trials); stops after the current batch once ``should_stop()`` is true."""
     from search.job import prepare
     from search.study import quiet_optuna, run_trials, study_progress
 
@@ -122,21 +125,22 @@ def run_search(request: SearchRequest, report: Callable[[SearchProgress], None],
         with ENGINE_LOCK:
             prepared = prepare(job)
         objective = job.objective
-        start_count = study_progress(prepared.study, objective).counted
         started = time.perf_counter()
+        start_count = study_progress(prepared.study, objective).counted
 
         def progress() -> SearchProgress:
             counts = study_progress(prepared.study, objective)
             return SearchProgress(
-                done=min(request.trials, counts.counted - start_count), total=request.trials,
+                done=min(request.trials, counts.counted), total=request.trials,
+                ran=counts.counted - start_count,
                 feasible=counts.feasible, elapsed=time.perf_counter() - started,
                 study=prepared.study_name, storage=prepared.storage.label,
                 handle=prepared.study, candidates=results.candidates(prepared.study))
 
         report(progress())
         run_trials(prepared.study, prepared.space, _LockedEvaluator(prepared.evaluator),
-                   objective, target=start_count + request.trials, batch=request.batch,
-                   quota=request.trials, stop=_StopRequest(should_stop),  # type: ignore[arg-type]
+                   objective, target=request.trials, batch=request.batch,
+                   stop=_StopRequest(should_stop),  # type: ignore[arg-type]
                    on_batch=lambda _stats: report(progress()))
         return progress()
 

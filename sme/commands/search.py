@@ -182,7 +182,7 @@ def _job(args: argparse.Namespace) -> Any:
         assignments=list(args.assignments), ranges=list(args.ranges), robust=list(args.robust),
         points=args.points, mc_samples=args.mc_samples, device=args.device,
         memory_budget=args.memory_budget * 1024 * 1024, threads=args.threads,
-        risk_grid=args.risk_grid, robust_risks=args.robust_risks)
+        risk_grid=args.risk_grid, robust_risks=args.robust_risks, tail=args.tail)
 
 
 def run(args: argparse.Namespace) -> int:

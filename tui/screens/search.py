@@ -41,7 +41,7 @@ from tui.widgets.status_bar import StatusBar
 if TYPE_CHECKING:
     from tui.workbench import Workbench
 
-#: form defaults: trials per run and trials per batch
+#: form defaults: trials the study should hold (as `sme search --trials`) and per batch
 DEFAULT_TRIALS, DEFAULT_BATCH = 100, 8
 
 
@@ -225,7 +225,10 @@ class SearchScreen(WorkbenchScreen):
             return
         self._progress(final)
         stopped = "stopped" if self._stop else "done"
-        message = f"{stopped}: {final.done} trials run; study {final.study}: {final.feasible} safe"
+        message = (f"{stopped}: {final.ran} trials run; study {final.study} holds "
+                   f"{final.done} of {final.total}, {final.feasible} safe")
+        if final.ran == 0 and not self._stop:
+            message += " (it already holds that many: raise trials to continue)"
         self.query_one(StatusBar).set_message(message)
         self.notify(message, title="search")
 
