@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from search.inert import inert_message, inert_parameters
 from search.objectives import Evaluator, ObjectiveSpec, RobustRange, parse_robust
 from search.samplers import make_sampler
 from search.space import SearchSpace, build_space
@@ -150,6 +151,10 @@ def prepare(job: SearchJob, worker: int = 0, clean_stale: bool = True) -> Prepar
     evaluator = Evaluator(scenario, space, context, robust, job.objective, settings,
                           seed=DIRECTION_SEED, require_risks=job.robust_risks)
     check_search_batch(job.batch, evaluator.rows_per_trial, settings.memory_budget)
+    if worker == 0:
+        inert = inert_parameters(scenario, space, context, settings)
+        if inert:
+            warnings.append(inert_message(inert, space.names, evaluator.baseline_phase))
     setup = make_setup(scenario, context, robust, job.objective, settings, space,
                        job.robust_risks)
     storage = resolve_storage(job.storage, scenario.name)
