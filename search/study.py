@@ -194,6 +194,7 @@ class Progress:
     feasible: int = 0
     failed: int = 0
     running: int = 0
+    rejected: int = 0  # PRUNED: proposals outside the scenario's constraints
     best_trial: int | None = None
     best_score: float | None = None
 
@@ -219,6 +220,8 @@ def study_progress(study: Any, objective: ObjectiveSpec) -> Progress:
             if "error" in trial.user_attrs:
                 out.failed += 1
                 out.counted += 1
+        elif trial.state == TrialState.PRUNED and "rejected" in trial.user_attrs:
+            out.rejected += 1
         elif trial.state == TrialState.RUNNING and _running_alive(trial, host):
             out.running += 1
             out.counted += 1
@@ -345,6 +348,12 @@ class LoopStats:
     feasible: int = 0
     failed: int = 0
     stopped: bool = False
+    rejected: int = 0  # proposals outside the scenario's constraints, told PRUNED
+
+
+#: batches in a row whose every proposal violates the scenario's constraints before the loop
+#: gives up (the sampler cannot find the allowed region)
+MAX_REJECTED_BATCHES = 50
 
 
 def record(study: Any, trial: Any, outcome: Outcome, objective: ObjectiveSpec) -> None:
@@ -390,6 +399,7 @@ def run_trials(study: Any, space: SearchSpace, evaluator: Evaluator, objective: 
 
     stats = LoopStats()
     tag = worker_tag()
+    rejected_batches = 0
     while True:
         if stop is not None and stop.requested:
             stats.stopped = True
@@ -409,7 +419,22 @@ def run_trials(study: Any, space: SearchSpace, evaluator: Evaluator, objective: 
                     asked.append(trial)
                     trial.set_user_attr("worker", tag)
                     heartbeat.add(trial)
-                    priors.append(space.suggest(trial))
+                    prior = space.suggest(trial)
+                    if reject(study, trial, prior, evaluator):
+                        asked.pop()
+                        stats.rejected += 1
+                        continue
+                    priors.append(prior)
+                if not priors:
+                    rejected_batches += 1
+                    if rejected_batches >= MAX_REJECTED_BATCHES:
+                        raise SMEError(
+                            f"the last {stats.rejected} proposals all violate the scenario's "
+                            "constraints ("
+                            + ", ".join(c.text for c in evaluator.scenario.parsed_constraints)
+                            + "); narrow the search with --range to where they hold")
+                    continue
+                rejected_batches = 0
                 outcomes = evaluator.evaluate(priors)
                 for trial, outcome in zip(asked, outcomes, strict=True):
                     try:
@@ -429,6 +454,26 @@ def run_trials(study: Any, space: SearchSpace, evaluator: Evaluator, objective: 
         if on_batch is not None:
             on_batch(stats)
     return stats
+
+
+def reject(study: Any, trial: Any, prior: Mapping[str, Any], evaluator: Evaluator) -> bool:
+    """Tell ``trial`` PRUNED, unanalysed, when its ``prior`` violates a constraint of the
+    scenario (recorded in its ``rejected`` attribute); ``False`` when the prior is allowed.
+
+    A pruned trial is not a failure and does not count towards ``--trials``; TPE ranks
+    pruned trials below completed ones, so it learns to propose inside the constraints."""
+    from optuna.trial import TrialState
+
+    scenario = evaluator.scenario
+    if not scenario.constraints:
+        return False
+    broken = scenario.violated(scenario.values({**evaluator.context, **prior}))
+    if not broken:
+        return False
+    trial.set_user_attr("prior", dict(prior))
+    trial.set_user_attr("rejected", broken)
+    study.tell(trial, state=TrialState.PRUNED)
+    return True
 
 
 def ask_trial(study: Any) -> Any:

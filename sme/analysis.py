@@ -363,7 +363,12 @@ def analyze(
     overrides: Mapping[str, Any] | None = None,
     settings: Settings = Settings(),
 ) -> Analysis:
-    """Analyse one configuration (defaults updated by ``overrides``) and report it fully."""
+    """Analyse one configuration (defaults updated by ``overrides``) and report it fully.
+
+    Raises:
+        ScenarioError: the configuration violates a constraint of the scenario.
+    """
+    scenario.check_constraints(overrides)
     caught: list[str] = []
     with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")

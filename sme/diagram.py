@@ -85,16 +85,21 @@ def parse_axis(text: str, scenario: Scenario) -> Axis:
     return Axis(name, low, high, count, scale == "log")
 
 
+#: how an invalid cell (outside the scenario's constraints) is written in JSON and counts
+INVALID = "invalid"
+
+
 @dataclass
 class PhaseDiagram:
-    """``phases[j][i]`` is the phase at ``y.values[j]``, ``x.values[i]``."""
+    """``phases[j][i]`` is the phase at ``y.values[j]``, ``x.values[i]``; ``None`` marks an
+    invalid cell, one whose configuration violates a constraint of the scenario."""
 
     scenario: Scenario
     x: Axis
     y: Axis
     x_values: list[float]
     y_values: list[float]
-    phases: list[list[Phase]]
+    phases: list[list[Phase | None]]
     fixed: dict[str, Any]
     baseline: dict[str, float] = field(default_factory=dict)
 
@@ -103,7 +108,8 @@ class PhaseDiagram:
             "scenario": self.scenario.name,
             "x": self.x.to_json(self.x_values),
             "y": self.y.to_json(self.y_values),
-            "phases": [[p.value for p in row] for row in self.phases],
+            "phases": [[INVALID if p is None else p.value for p in row]
+                       for row in self.phases],
             "fixed": self.fixed,
             "baseline": self.baseline or None,
         }
@@ -134,10 +140,12 @@ class PhaseDiagram:
         return show_or_save(diagram_figure(self), path)
 
     def counts(self) -> dict[str, int]:
+        """Cells per phase (and ``invalid``, when some cell violates a constraint)."""
         out = {p.value: 0 for p in Phase}
         for row in self.phases:
             for p in row:
-                out[p.value] += 1
+                key = INVALID if p is None else p.value
+                out[key] = out.get(key, 0) + 1
         return out
 
 
@@ -190,10 +198,20 @@ def phase_diagram(
     params = scenario.all_params
     xs, ys = x.values(params[x.name]), y.values(params[y.name])
     configs = Cells(fixed, x.name, xs, y.name, ys)
-    try:
-        codes = summarise_batch(scenario, configs, settings, progress).phases()
-    except (ProgramError, GridError) as exc:
-        raise _cell_error(scenario, configs, settings, x, y, exc) from exc
+    codes: list[Phase | None] = [None] * len(configs)
+    if scenario.constraints:  # cells outside the declared constraints stay invalid (None)
+        valid: Sequence[int] = [k for k in range(len(configs))
+                 if not scenario.violated(scenario.values(configs[k]))]
+        chosen: Sequence[dict[str, Any]] = [configs[k] for k in valid]
+    else:
+        valid, chosen = range(len(configs)), configs
+    if chosen:
+        try:
+            phases = summarise_batch(scenario, chosen, settings, progress).phases()
+        except (ProgramError, GridError) as exc:
+            raise _cell_error(scenario, chosen, settings, x, y, exc) from exc
+        for k, phase in zip(valid, phases, strict=True):
+            codes[k] = phase
     grid = [codes[j * len(xs):(j + 1) * len(xs)] for j in range(len(ys))]
     base = scenario.values(overrides or {})
     baseline = {x.name: float(base[x.name]), y.name: float(base[y.name])}
@@ -219,4 +237,6 @@ def _cell_error(scenario: Scenario, configs: Sequence[dict[str, Any]], settings:
     except (ProgramError, GridError) as exc:
         message = str(exc)
     return SMEError(f"cell {x.name}={cell[x.name]:g}, {y.name}={cell[y.name]:g}: {message} "
-                    "(choose axis ranges where every cell is a valid configuration)")
+                    "(choose axis ranges where every cell is a valid configuration, or declare "
+                    f"the relation, e.g. Scenario(constraints=['{x.name} < {y.name}']), to "
+                    "show such cells as invalid)")

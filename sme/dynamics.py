@@ -264,6 +264,7 @@ def simulate(
     progress: Progress | None = None,
 ) -> Simulation:
     """Simulate learners for one configuration (defaults updated by ``overrides``)."""
+    scenario.check_constraints(overrides)
     settings = settings or Settings(resolution=Resolution(points=201))
     dyn = dyn or DynamicsSettings()
     return simulate_batch(scenario, [overrides or {}], settings, dyn, progress)[0]

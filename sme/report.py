@@ -86,6 +86,8 @@ def render_analysis(analysis: Analysis, console: Console) -> None:
 #: one letter per phase, so diagrams read without colour too
 PHASE_GLYPH = {Phase.SAFE: "S", Phase.MISALIGNED: "M", Phase.MULTISTABLE: "B",
                Phase.OSCILLATORY: "O", Phase.INDETERMINATE: "I"}
+#: a diagram cell whose configuration violates a constraint of the scenario
+INVALID_GLYPH = "·"
 
 SPARK = "▁▂▃▄▅▆▇█"
 
@@ -149,6 +151,9 @@ def render_diagram(diagram: PhaseDiagram, console: Console, max_rows: int = 40) 
         line = Text(f"{label:>10} │")
         for c_index, i in enumerate(cols):
             phase = diagram.phases[j][i]
+            if phase is None:  # violates a constraint of the scenario
+                line.append(INVALID_GLYPH + " ", style="dim")
+                continue
             glyph = "◆ " if mark_cell == (r_index, c_index) else PHASE_GLYPH[phase] + " "
             line.append(glyph, style=f"black on {phase.colour}")
         lines.append(line)
@@ -172,6 +177,9 @@ def render_diagram(diagram: PhaseDiagram, console: Console, max_rows: int = 40) 
     console.print(legend)
     if mark_cell is not None:
         console.print(Text("  ◆ baseline", style="dim"))
+    if any(p is None for row in diagram.phases for p in row):
+        constraints = ", ".join(c.text for c in diagram.scenario.parsed_constraints)
+        console.print(Text(f"  {INVALID_GLYPH} invalid: violates {constraints}", style="dim"))
     if len(cols) < nx or len(rows) < ny:
         console.print(Text(
             f"  sampled to fit the terminal: {len(cols)} of {nx} columns, {len(rows)} of {ny} "

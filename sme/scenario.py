@@ -24,9 +24,10 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from priors.compile import Programs
+from priors.constraints import Constraint, ConstraintError, violated
 from priors.params import UNNAMED, Param, ParamError, Scalar, declare, resolve
 from sme.errors import ScenarioError
 
@@ -53,6 +54,9 @@ class Scenario:
             and structural beliefs); what searches explore and exports record.
         world_params, reward_params: context parameters of the world and the payoff.
         description: free text shown in reports.
+        constraints: relations the parameters must satisfy (``"lo < hi"``, or functions of
+            parameters returning a truth value; :mod:`priors.constraints`): searches sample
+            within them and phase diagrams show cells outside them as invalid.
     """
 
     name: str
@@ -65,6 +69,7 @@ class Scenario:
     world_params: Mapping[str, Param] = field(default_factory=dict)
     reward_params: Mapping[str, Param] = field(default_factory=dict)
     description: str = ""
+    constraints: Sequence[str | Callable[..., Any] | Constraint] = ()
     source: Path | None = None
 
     def __post_init__(self) -> None:
@@ -108,9 +113,59 @@ class Scenario:
                         f"{group_name}; names must be unique"
                     )
                 seen[pname] = group_name
+        self.constraints = self._parse_constraints(label)
         self._check_signature("belief", self.belief, self.prior_params, ())
         self._check_signature("world", self.world, self.world_params, ())
         self._check_signature("payoff", self.payoff, self.reward_params, tuple(self.observed))
+
+    def _parse_constraints(self, label: str) -> list[Constraint]:
+        """The declared constraints, parsed, over declared names, holding at the defaults."""
+        if isinstance(self.constraints, str | Constraint) or callable(self.constraints):
+            self.constraints = [self.constraints]  # type: ignore[list-item]
+        parsed = []
+        declared = self.all_params
+        for spec in self.constraints:
+            try:
+                constraint = Constraint.parse(spec)
+            except ConstraintError as exc:
+                raise ScenarioError(f"{label}: {exc}") from None
+            unknown = [n for n in constraint.names if n not in declared]
+            if unknown:
+                raise ScenarioError(f"{label}: constraint {constraint.text!r} names "
+                                    f"{unknown[0]!r}, which is not a declared parameter "
+                                    f"(declared: {', '.join(declared) or 'none'})")
+            parsed.append(constraint)
+        defaults = {name: p.default for name, p in declared.items()}
+        for constraint in parsed:
+            try:
+                ok = constraint.holds(defaults)
+            except ConstraintError as exc:
+                raise ScenarioError(f"{label}: {exc}") from None
+            if not ok:
+                raise ScenarioError(f"{label}: the declared defaults violate constraint "
+                                    f"{constraint.text!r}")
+        return parsed
+
+    @property
+    def parsed_constraints(self) -> list[Constraint]:
+        """The constraints as :class:`~priors.constraints.Constraint` objects."""
+        return cast(list[Constraint], self.constraints)
+
+    def violated(self, values: Mapping[str, Any]) -> list[str]:
+        """The constraints (their texts) that the full configuration ``values`` violates."""
+        return violated(self.parsed_constraints, values)
+
+    def check_constraints(self, overrides: Mapping[str, Any] | None = None) -> None:
+        """Raise :class:`ScenarioError` naming the first constraint that the defaults updated
+        by ``overrides`` violate, with the values it reads."""
+        if not self.constraints:
+            return
+        values = self.values(overrides)
+        for constraint in self.parsed_constraints:
+            if violated([constraint], values):
+                shown = ", ".join(f"{n}={values[n]!r}" for n in constraint.names)
+                raise ScenarioError(f"the values violate the scenario's constraint "
+                                    f"{constraint.text!r} ({shown})")
 
     def _check_signature(self, role: str, fn: Callable[..., Any], params: Mapping[str, Param],
                          extra: tuple[str, ...]) -> None:

@@ -93,6 +93,9 @@ class _LockedEvaluator:
         with ENGINE_LOCK:
             return self._evaluator.evaluate(priors)
 
+    def __getattr__(self, name: str) -> Any:  # scenario, context: as the wrapped evaluator
+        return getattr(self._evaluator, name)
+
 
 def _job(request: SearchRequest) -> Any:
     from search.job import SearchJob

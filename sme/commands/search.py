@@ -297,7 +297,9 @@ def _finish(ready: Any, args: argparse.Namespace, interrupted: bool) -> int:
         console.print(f"study [bold]{ready.study_name}[/] in {ready.storage.label}: "
                       f"{progress.complete} trials complete, {progress.feasible} safe"
                       + (f", {progress.failed} could not be analysed" if progress.failed
-                         else ""))
+                         else "")
+                      + (f"; {progress.rejected} proposals outside the scenario's constraints "
+                         "were rejected unanalysed" if progress.rejected else ""))
         console.print(f"[dim]resolution: {resolution['points']} Θ points per latent dimension "
                       f"(at most {resolution['max_points']} in all), "
                       f"{resolution['mc_samples']} Monte Carlo samples where needed, tie "

@@ -14,9 +14,9 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
 
 from priors.params import Param
-from sme.diagram import PhaseDiagram, parse_axis
+from sme.diagram import INVALID, PhaseDiagram, parse_axis
 from sme.phases import Phase
-from sme.report import PHASE_GLYPH
+from sme.report import INVALID_GLYPH, PHASE_GLYPH
 from tui import engine
 from tui.screens.base import WorkbenchScreen
 from tui.values import format_value
@@ -177,8 +177,9 @@ class DiagramScreen(WorkbenchScreen):
         grid.show(GridData(diagram.x.name, diagram.y.name, diagram.x_values,
                            diagram.y_values, diagram.phases), self._mark(diagram))
         grid.focus()
-        counts = " · ".join(f"{PHASE_GLYPH[Phase(k)]} {v}"
-                            for k, v in diagram.counts().items() if v)
+        counts = " · ".join(
+            f"{INVALID_GLYPH if k == INVALID else PHASE_GLYPH[Phase(k)]} {v}"
+            for k, v in diagram.counts().items() if v)
         self.query_one(StatusBar).set_message(
             f"{len(diagram.x_values)}×{len(diagram.y_values)}: {counts}",
             self.sme.timing_text(seconds))
@@ -190,10 +191,14 @@ class DiagramScreen(WorkbenchScreen):
             return
         phase = diagram.phases[event.row][event.column]
         x, y = diagram.x_values[event.column], diagram.y_values[event.row]
-        text = Text.assemble(
-            f"{diagram.x.name} = {format_value(x)}   {diagram.y.name} = {format_value(y)}   ",
-            Text(f" {phase.value} ", style=phase_style(phase)),
-            Text("   enter loads these values", style="dim"))
+        where = f"{diagram.x.name} = {format_value(x)}   {diagram.y.name} = {format_value(y)}   "
+        if phase is None:
+            violated = ", ".join(diagram.scenario.violated(diagram.scenario.values(
+                {**diagram.fixed, diagram.x.name: x, diagram.y.name: y})))
+            text = Text.assemble(where, Text(f" invalid: violates {violated} ", style="dim"))
+        else:
+            text = Text.assemble(where, Text(f" {phase.value} ", style=phase_style(phase)),
+                                 Text("   enter loads these values", style="dim"))
         self.query_one("#cell-info", Static).update(text)
 
     @on(PhaseGrid.Selected)
@@ -208,6 +213,9 @@ class DiagramScreen(WorkbenchScreen):
             return
         if row is None or column is None:
             row, column = self.query_one(PhaseGrid).cursor
+        if diagram.phases[row][column] is None:
+            self.notify("this cell violates the scenario's constraints", severity="warning")
+            return
         values = {diagram.x.name: diagram.x_values[column],
                   diagram.y.name: diagram.y_values[row]}
         label = ", ".join(f"{k} = {format_value(v)}" for k, v in values.items())

@@ -18,7 +18,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from sme.phases import Phase
-from sme.report import PHASE_GLYPH
+from sme.report import INVALID_GLYPH, PHASE_GLYPH
 
 #: characters left of the cells: y labels and the axis line
 LABEL_WIDTH = 10
@@ -34,7 +34,7 @@ class GridData:
     y_name: str
     x_values: Sequence[float]
     y_values: Sequence[float]
-    phases: Sequence[Sequence[Phase]]
+    phases: Sequence[Sequence[Phase | None]]  # None: an invalid cell
 
 
 def _window(cursor: int, count: int, visible: int, offset: int) -> int:
@@ -141,11 +141,17 @@ class PhaseGrid(Widget, can_focus=True):
             out.append(f"{label:>{LABEL_WIDTH - 1}}│")
             for col in shown_cols:
                 phase = data.phases[row][col]
-                glyph = "◆" if self.mark == (row, col) else PHASE_GLYPH[phase]
-                if (row, col) == (j, i):
-                    out.append(f"{glyph}◂", style=f"bold {phase.colour} on black")
+                if phase is None:  # violates a constraint of the scenario
+                    glyph, colour = INVALID_GLYPH, "grey50"
                 else:
-                    out.append(f"{glyph} ", style=f"black on {phase.colour}")
+                    glyph, colour = PHASE_GLYPH[phase], phase.colour
+                glyph = "◆" if self.mark == (row, col) else glyph
+                if (row, col) == (j, i):
+                    out.append(f"{glyph}◂", style=f"bold {colour} on black")
+                elif phase is None:
+                    out.append(f"{glyph} ", style=colour)
+                else:
+                    out.append(f"{glyph} ", style=f"black on {colour}")
             out.append("\n")
         span = 2 * len(shown_cols)
         out.append(" " * (LABEL_WIDTH - 1) + "└" + "─" * span + "\n")
