@@ -8,7 +8,8 @@ actions and ``U`` the unsafe ones):
   scenario's world and reward values and, with ``--robust NAME=LO:HI``, every combination of
   a few values across each such range.  It is zero exactly when the Berk–Nash set lies inside
   the safe actions in every context.  Stored as the trial's constraint
-  (:func:`search.study.record`) so infeasible trials are kept and marked (Optuna's constrained optimisation:
+  (:func:`search.study.record`) so infeasible trials are kept and marked (Optuna's
+  constrained optimisation:
   https://optuna.readthedocs.io/en/stable/faq.html#how-can-i-optimize-a-model-with-some-constraints).
 * **fidelity** (minimise) — how badly the engineered belief misfits the world at its
   resting points: for each Berk–Nash equilibrium ``σ`` (pure ones, and mixed ones with two

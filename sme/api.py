@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,7 +76,7 @@ def analyze(scenario: Scenario | str | os.PathLike[str],
             values: Mapping[str, Any] | None = None, settings: Settings | None = None, *,
             prior: str | os.PathLike[str] | None = None, points: int = 401,
             mc_samples: int | None = None, device: str = "cpu", tail: float | None = None,
-            verify: bool = False) -> Analysis:
+            risk_grid: int = 5, verify: bool = False) -> Analysis:
     """The Berk–Nash set, equilibria and phase of one configuration (``sme analyze``).
 
     Args:
@@ -89,6 +89,8 @@ def analyze(scenario: Scenario | str | os.PathLike[str],
         mc_samples: Monte Carlo samples where no exact KL exists.
         device: ``cpu``, ``cuda`` or ``auto``.
         tail: the quantile cut-off covering unbounded priors (default ``1e-4``).
+        risk_grid: values per world parameter of the sweep over objective risks
+            (``result.objective_risks``; 0: no sweep), as ``--risk-grid``.
         verify: also analyse at doubled resolution (``result.verification``).
     """
     from sme.analysis import analyze as analyse_one
@@ -96,7 +98,9 @@ def analyze(scenario: Scenario | str | os.PathLike[str],
 
     model = _scenario(scenario)
     overrides = _values(model, values, prior)
-    result = analyse_one(model, overrides, _settings(settings, points, mc_samples, device, tail))
+    if settings is None:
+        settings = replace(_settings(None, points, mc_samples, device, tail), risk_grid=risk_grid)
+    result = analyse_one(model, overrides, settings)
     if verify:
         verify_one(model, overrides, result)
     return result

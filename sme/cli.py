@@ -124,10 +124,13 @@ def add_numeric_options(parser: argparse.ArgumentParser, default_points: int = 4
                         "split (default 512)")
 
 
+#: ``sme.robustness.DEFAULT_RISK_GRID``, repeated so that building the parser (``--help``)
+#: imports no torch; tests/test_api.py checks the two agree
+DEFAULT_RISK_GRID = 5
+
+
 def add_risk_option(parser: argparse.ArgumentParser) -> None:
     """``--risk-grid N``: values per world parameter in the sweep over objective risks."""
-    from sme.robustness import DEFAULT_RISK_GRID
-
     parser.add_argument("--risk-grid", type=int_at_least(0, "a non-negative integer"),
                         default=DEFAULT_RISK_GRID, metavar="N",
                         help="also analyse the prior at N values of every world parameter "

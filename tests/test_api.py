@@ -115,6 +115,9 @@ def test_help_and_import_stay_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout
     assert out.strip() == "[]"
+    from sme import cli, robustness
+
+    assert cli.DEFAULT_RISK_GRID == robustness.DEFAULT_RISK_GRID
 
 
 def test_the_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -128,3 +131,9 @@ def test_the_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert namespace["result"].phase.value == "oscillatory"  # type: ignore[attr-defined]
     assert (tmp_path / "diagram.svg").exists()
     assert namespace["found"].phase == "safe"  # type: ignore[attr-defined]
+
+
+def test_analyze_sweeps_objective_risks_unless_told_not_to() -> None:
+    swept = sme.analyze(LINEAR, points=51, risk_grid=3)
+    assert swept.objective_risks is not None
+    assert sme.analyze(LINEAR, points=51, risk_grid=0).objective_risks is None
