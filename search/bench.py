@@ -38,6 +38,9 @@ class _TimedEvaluator:
         finally:
             self.seconds += time.perf_counter() - start
 
+    def __getattr__(self, name: str) -> Any:  # scenario, context: as the wrapped evaluator
+        return getattr(self.evaluator, name)
+
 
 def _rate(scenario: Scenario, settings: Settings, trials: int, storage: StorageSpec
           ) -> tuple[float, float]:
