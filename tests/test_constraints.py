@@ -180,3 +180,11 @@ def test_a_search_samples_within_the_constraints(sampler: str, tmp_path: Path,
     for trial in rejected:
         assert trial.params["lo"] >= trial.params["hi"]
         assert trial.user_attrs["rejected"] == ["lo < hi"] and "phase" not in trial.user_attrs
+
+
+def test_sme_params_lists_the_constraints(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "ranges.py"
+    path.write_text(SCENARIO_FILE)
+    code, out, _ = run_cli(capsys, "params", str(path))
+    assert code == 0 and "constraints: lo < hi" in out

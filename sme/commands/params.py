@@ -36,8 +36,10 @@ def _range(row: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Print the parameters."""
     from sme.api import params
+    from sme.scenario import load_scenario
 
-    rows = params(args.scenario)
+    scenario = load_scenario(args.scenario)
+    rows = params(scenario)
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -51,5 +53,9 @@ def run(args: argparse.Namespace) -> int:
     for row in rows:
         table.add_row(row["name"], row["group"], row["kind"], str(row["default"]), _range(row),
                       row["help"] or "—")
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    constraints = scenario.parsed_constraints
+    if constraints:
+        console.print("constraints: " + "; ".join(c.text for c in constraints))
     return EXIT_OK
