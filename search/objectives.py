@@ -277,6 +277,7 @@ class Evaluator:
         """Outcomes of ``priors`` (full prior mappings), in order."""
         configs: list[dict[str, Scalar]] = []
         layout: list[tuple[list[int], list[int], list[int]]] = []
+        outside: set[int] = set()  # margin neighbours beyond the scenario's constraints
         for prior in priors:
             configs.append({**self.context, **prior})
         for prior in priors:
@@ -293,15 +294,23 @@ class Evaluator:
                 for nb in self.space.neighbours(prior, self._directions, self.radii):
                     nb_rows.append(len(configs))
                     configs.append({**self.context, **nb})
+                    if self.scenario.constraints and self.scenario.violated(
+                            self.scenario.values(configs[-1])):
+                        outside.add(len(configs) - 1)
             layout.append((ctx_rows, risk_rows, nb_rows))
-        rows = self._analyse(configs, detail=set(range(len(priors))))
+        rows = self._analyse(configs, detail=set(range(len(priors))), outside=outside)
         return [self._outcome(dict(prior), b, rows, *layout[b]) for b, prior in enumerate(priors)]
 
     # ---------------------------------------------------------------- the batched pass
 
-    def _analyse(self, configs: list[dict[str, Scalar]], detail: set[int]
-                 ) -> list[_Row | str]:
+    def _analyse(self, configs: list[dict[str, Scalar]], detail: set[int],
+                 outside: set[int] | None = None) -> list[_Row | str]:
+        """One row per configuration: its phase and sets, or the one-line reason it has none
+        (an error, or — for the indices in ``outside`` — the scenario's constraints, which
+        end a margin direction like a phase change, unanalysed)."""
         results: list[_Row | str | None] = [None] * len(configs)
+        for i in outside or ():
+            results[i] = "outside the scenario's constraints"
 
         def run(indices: list[int]) -> None:
             try:
@@ -325,7 +334,7 @@ class Evaluator:
                     row.warnings = truncated_fits(batch, local)
                 results[i] = row
 
-        everything = list(range(len(configs)))
+        everything = [i for i in range(len(configs)) if results[i] is None]
         for start in range(0, len(everything), self._chunk):
             run(everything[start:start + self._chunk])
         return [r if r is not None else "not analysed" for r in results]

@@ -188,3 +188,20 @@ def test_sme_params_lists_the_constraints(tmp_path: Path,
     path.write_text(SCENARIO_FILE)
     code, out, _ = run_cli(capsys, "params", str(path))
     assert code == 0 and "constraints: lo < hi" in out
+
+
+def test_the_margin_stops_at_the_constraints() -> None:
+    from search.objectives import Evaluator, MarginSpec, ObjectiveSpec
+    from search.space import build_space
+
+    free, bound = _scenario(()), _scenario(["hi - lo >= 5.5"])
+    spec = ObjectiveSpec(margin=MarginSpec(directions=8, radius=0.4))
+    prior = {"lo": -2.0, "hi": 4.0}  # hi − lo = 6: a step of 0.5 breaks the constraint
+    margins = []
+    for scenario in (free, bound):
+        space, _ = build_space(scenario, [], {})
+        evaluator = Evaluator(scenario, space, {"m0": 3.0, "m1": 1.0}, [], spec, SETTINGS)
+        (outcome,) = evaluator.evaluate([prior])
+        margins.append(outcome.margin)
+    # steps are in units of the declared range (10): 0.05 moves an end by 0.5
+    assert margins[1] < margins[0] and margins[1] <= 0.05
