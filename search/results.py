@@ -105,6 +105,20 @@ def candidates(study: Any) -> list[Candidate]:
     return out
 
 
+#: study user attribute naming the best safe trial (see :func:`mark_best`)
+BEST_KEY = "best_safe_trial"
+
+
+def mark_best(study: Any, ranked: list[Candidate]) -> None:
+    """Record the best safe candidate of ``ranked`` (or ``None``) as the study user attribute
+    ``best_safe_trial`` (trial, phase, Berk–Nash set, prior).  optuna-dashboard shows study
+    attributes; its own "Best Trials" list is a Pareto front that ignores constraints."""
+    best = ranked[0] if ranked and ranked[0].feasible else None
+    study.set_user_attr(BEST_KEY, None if best is None else {
+        "trial": best.trial, "phase": best.phase, "bn_set": best.bn_set,
+        "prior": best.params})
+
+
 def best_candidate(study: Any) -> Candidate | None:
     """The best feasible candidate, or ``None`` when no trial is feasible."""
     ranked = candidates(study)

@@ -220,7 +220,7 @@ def search(scenario: Scenario | str | os.PathLike[str], *, trials: int = 100,
     """
     from search.job import SearchJob, prepare
     from search.objectives import MarginSpec, ObjectiveSpec
-    from search.results import candidates
+    from search.results import candidates, mark_best
     from search.study import quiet_optuna, run_trials, study_progress
     from sme.errors import SMEError
     from sme.scenario import Scenario
@@ -246,8 +246,10 @@ def search(scenario: Scenario | str | os.PathLike[str], *, trials: int = 100,
             warnings.warn(note, stacklevel=2)
         run_trials(ready.study, ready.space, ready.evaluator, spec, target=trials, batch=batch)
     progress = study_progress(ready.study, spec)
+    ranked = candidates(ready.study)
+    mark_best(ready.study, ranked)
     return SearchResult(study=ready.study, storage=ready.storage.label,
-                        candidates=candidates(ready.study), trials=progress.complete,
+                        candidates=ranked, trials=progress.complete,
                         feasible=progress.feasible, resolution=job.settings().describe())
 
 

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 from wsgiref.util import setup_testing_defaults
 
+import optuna
 import pytest
 from cli_runner import run_cli
 
+from search.results import best_candidate
 from search.storage import StorageSpec
 
 optuna_dashboard = pytest.importorskip("optuna_dashboard")
@@ -56,3 +58,10 @@ def test_dashboard_reads_unsafe_trials_as_infeasible(
         assert trial["constraints"], trial
         assert feasible_there == (attrs["phase"] == "safe"), (trial["number"], attrs)
     assert "safe" in phases and phases - {"safe"}, phases  # both kinds are exercised
+    # the dashboard's "Best Trials" ignore constraints; the study names the best safe one
+    study_attrs = {a["key"]: json.loads(a["value"]) for a in detail["user_attrs"]
+                   if a["key"] == "best_safe_trial"}
+    best = best_candidate(optuna.load_study(study_name="linear-gaussian",
+                                            storage=StorageSpec(str(storage)).open()))
+    assert best is not None and study_attrs["best_safe_trial"]["trial"] == best.trial
+    assert study_attrs["best_safe_trial"]["phase"] == "safe"

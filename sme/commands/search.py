@@ -268,13 +268,14 @@ def _describe(ready: Any) -> None:
 def _finish(ready: Any, args: argparse.Namespace, interrupted: bool) -> int:
     from rich.console import Console
 
-    from search.results import candidates, export_document
+    from search.results import candidates, export_document, mark_best
     from search.study import study_progress
     from sme.commands.candidates import render_candidates
     from sme.export import write_export
 
     progress = study_progress(ready.study, ready.job.objective)
     ranked = candidates(ready.study)
+    mark_best(ready.study, ranked)
     best = ranked[0] if ranked and ranked[0].feasible else None
     status = EXIT_OK
     exported = None
