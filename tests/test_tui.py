@@ -528,3 +528,34 @@ def test_search_trials_are_the_study_total_as_on_the_command_line(tmp_path: Path
     more = run_search(request(12), lambda _: None, lambda: False)
     assert (more.done, more.ran) == (12, 4)
     assert len(more.candidates) == 12
+
+
+def test_diagram_shows_invalid_cells_of_a_constrained_scenario(tmp_path: Path) -> None:
+    from test_constraints import SCENARIO_FILE
+
+    path = tmp_path / "ranges.py"
+    path.write_text(SCENARIO_FILE)
+
+    async def script(app: SMEApp, pilot: Any) -> None:
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#y-name").value = "hi"  # type: ignore[attr-defined]
+        await pilot.pause()
+        for axis in ("x", "y"):
+            screen.query_one(f"#{axis}-lo").value = "-4.5"  # type: ignore[attr-defined]
+            screen.query_one(f"#{axis}-hi").value = "4.5"  # type: ignore[attr-defined]
+            screen.query_one(f"#{axis}-n").value = "4"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        diagram = screen.diagram  # type: ignore[attr-defined]
+        assert diagram is not None and (diagram.x.name, diagram.y.name) == ("lo", "hi")
+        assert diagram.counts()["invalid"] == 10  # lo ≥ hi on a 4 × 4 grid
+        grid = screen.query_one(PhaseGrid)
+        assert "·" in str(grid.render())
+        screen.action_select_cell(0, 0)  # type: ignore[attr-defined]  # lo = hi = −4.5
+        await pilot.pause()
+        assert app.current_mode == "diagram"
+        assert any("violates" in m for m, _ in app.notes)  # type: ignore[attr-defined]
+
+    drive(make_app(path), script)
