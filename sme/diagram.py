@@ -201,7 +201,7 @@ def phase_diagram(
     codes: list[Phase | None] = [None] * len(configs)
     if scenario.constraints:  # cells outside the declared constraints stay invalid (None)
         valid: Sequence[int] = [k for k in range(len(configs))
-                 if not scenario.violated(scenario.values(configs[k]))]
+                                if not scenario.violated(scenario.values(configs[k]))]
         chosen: Sequence[dict[str, Any]] = [configs[k] for k in valid]
     else:
         valid, chosen = range(len(configs)), configs
