@@ -1380,7 +1380,8 @@ def test_ctrl_c_stops_a_billion_steps(tmp_path: Path) -> None:
 
     argv = ["simulate", LINEAR, "--learners", "1", "--steps", str(10**9), "--memory-budget",
             "2048", *FAST]
-    code = ("import sys; from sme.cli import main; print('ready', flush=True); "
+    code = ("import sys; import sme.dynamics, sme.commands.simulate; from sme.cli import main; "
+            "print('ready', flush=True); "
             f"sys.exit(main({argv!r}))")
     process = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
