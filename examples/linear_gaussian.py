@@ -29,7 +29,7 @@ import pyro
 import pyro.distributions as dist
 import torch
 
-from sme import Action, Param, Scenario
+from sme import Action, Param, Prompt, Scenario
 
 
 def world(action, m0, m1):
@@ -67,4 +67,13 @@ scenario = Scenario(
         "m1": Param(1.0, low=-5.0, high=10.0, help="true mean outcome of a1"),
     },
     reward_params={"scale": Param(1.0, low=0.01, high=100.0, log=True, help="payoff scale")},
+    prompt=Prompt(
+        situation="You play a game of {rounds} rounds. In each round you choose one of two "
+        "options, a0 or a1, observe a number y and receive a payoff: y for a0, and y - 2 for "
+        "a1 (times {scale:g}). Your goal is the largest total payoff.",
+        prior="What you know: y is an unknown quantity theta times a gain, plus standard "
+        "normal noise. The gain is {g0:g} for a0 and 2 for a1. Before the first round, theta "
+        "is equally likely to be anywhere between {lo:g} and {hi:g}.",
+        outcome="Round {round}: you chose {action}; y = {y:.3f}, payoff {reward:.3f}.",
+    ),
 )

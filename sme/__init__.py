@@ -23,6 +23,7 @@ _EXPORTS = {
     "load_scenario": "sme.scenario",
     "Param": "priors.params",
     "Phase": "sme.phases",
+    "Prompt": "sme.prompt",
     "Resolution": "priors.compile",
     "Tolerance": "sme.berk_nash",
     "analyze": "sme.api",

@@ -30,6 +30,7 @@ from priors.compile import Programs
 from priors.constraints import Constraint, ConstraintError, violated
 from priors.params import UNNAMED, Param, ParamError, Scalar, declare, resolve
 from sme.errors import ScenarioError
+from sme.prompt import Prompt
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Scenario:
         constraints: relations the parameters must satisfy (``"lo < hi"``, or functions of
             parameters returning a truth value; :mod:`priors.constraints`): searches sample
             within them and phase diagrams show cells outside them as invalid.
+        prompt: how the scenario is told to an agent in behavioural experiments
+            (``sme experiment``); optional.
     """
 
     name: str
@@ -71,6 +74,7 @@ class Scenario:
     description: str = ""
     constraints: Sequence[str | Callable[..., Any] | Constraint] = ()
     source: Path | None = None
+    prompt: Prompt | None = None
 
     def __post_init__(self) -> None:
         label = f"scenario {self.name!r}"
@@ -117,6 +121,14 @@ class Scenario:
         self._check_signature("belief", self.belief, self.prior_params, ())
         self._check_signature("world", self.world, self.world_params, ())
         self._check_signature("payoff", self.payoff, self.reward_params, tuple(self.observed))
+        if self.prompt is not None:
+            if not isinstance(self.prompt, Prompt):
+                raise ScenarioError(f"{label}: 'prompt' must be a Prompt(...), got "
+                                    f"{type(self.prompt).__name__}")
+            try:
+                self.prompt.check(list(self.all_params), list(self.observed))
+            except ValueError as exc:
+                raise ScenarioError(f"{label}: {exc}") from None
 
     def _parse_constraints(self, label: str) -> list[Constraint]:
         """The declared constraints, parsed, over declared names, holding at the defaults."""
