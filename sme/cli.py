@@ -175,7 +175,7 @@ def overrides_from(args: argparse.Namespace, scenario: Any | None = None) -> dic
 
 
 COMMAND_NAMES = ("analyze", "simulate", "phase_diagram", "search", "candidates", "export", "check",
-                 "schema", "reproduce", "params", "bench", "tui")
+                 "schema", "reproduce", "params", "bench", "experiment", "tui")
 
 
 @contextlib.contextmanager

@@ -1,0 +1,179 @@
+"""``sme experiment``: run a scenario's episodes against a model through Inspect, and
+``sme experiment report``: predicted against observed phases from the logs."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import Any
+
+from sme.cli import (
+    EXIT_OK,
+    add_numeric_options,
+    add_value_options,
+    overrides_from,
+    positive_int,
+    settings_from,
+)
+from sme.errors import SMEError
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
+    return value
+
+
+def add_parser(commands: Any) -> None:
+    """Register the subcommand."""
+    parser = commands.add_parser(
+        "experiment", help="run a scenario's episodes against a model (Inspect) and compare "
+        "observed with predicted phases",
+        description="sme experiment SCENARIO --model PROVIDER/MODEL runs an Inspect task in "
+        "which each sample is one episode: the model reads the scenario's prompt and prior, "
+        "then for --rounds rounds chooses an action and is told the outcome and payoff. "
+        "sme experiment report LOGS... --scenario SCENARIO prints predicted against observed "
+        "phases per condition (Inspect logs, or JSONL/CSV files of other harnesses). Needs "
+        "the experiments extra: pip install -e \".[experiments]\".",
+        epilog="example: sme experiment examples/sycophancy.py --model openai/gpt-4o-mini "
+        "--x approve_honest=0.1:0.9:3 --y approve_agree=0.1:0.9:3 --episodes 8 --rounds 30",
+    )
+    parser.add_argument("target", metavar="SCENARIO | report",
+                        help="scenario file (.py), or the word 'report'")
+    parser.add_argument("logs", nargs="*", metavar="LOGS",
+                        help="(report) Inspect log files or directories, .jsonl or .csv files")
+    parser.add_argument("--model", metavar="PROVIDER/MODEL",
+                        help="an Inspect model, e.g. openai/gpt-4o-mini, anthropic/claude-"
+                        "sonnet-4-0, vllm/..., ollama/llama3.1, sme/bayes (the Bayesian "
+                        "learner of sme simulate)")
+    parser.add_argument("--model-base-url", metavar="URL",
+                        help="base URL of the model's server (a local vLLM/Ollama/OpenAI-"
+                        "compatible server)")
+    parser.add_argument("-M", dest="model_args", metavar="NAME=VALUE", action="append",
+                        default=[], help="a model argument passed to the provider; repeatable")
+    add_value_options(parser)
+    parser.add_argument("--x", metavar="NAME=LO:HI:N[:log|:lin]",
+                        help="sweep a parameter: one condition per value")
+    parser.add_argument("--y", metavar="NAME=LO:HI:N[:log|:lin]",
+                        help="sweep a second parameter (a grid of conditions)")
+    parser.add_argument("--episodes", type=positive_int, default=10,
+                        help="episodes per condition (default 10)")
+    parser.add_argument("--rounds", type=positive_int, default=30,
+                        help="rounds per episode, one model call each (default 30)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the world's draws")
+    parser.add_argument("--log-dir", metavar="DIR",
+                        help="Inspect log directory (default logs/<scenario>-<model>); "
+                        "running the same command again resumes it")
+    parser.add_argument("--max-connections", type=positive_int, default=None,
+                        help="concurrent model calls (default: the provider's)")
+    parser.add_argument("--show-prompt", action="store_true",
+                        help="print what the model is told for each condition, then stop")
+    parser.add_argument("--scenario", metavar="FILE",
+                        help="(report) the scenario the logs belong to; it is run")
+    parser.add_argument("--late", type=_share, default=0.5,
+                        help="share of final rounds that counts as the long run (default 0.5)")
+    parser.add_argument("--tolerance", type=_share, default=0.2,
+                        help="tolerated share of deviating episodes (default 0.2)")
+    parser.add_argument("--margin", type=_share, default=0.05,
+                        help="a condition is on a phase boundary when the predicted phase "
+                        "changes within this share of a swept range (default 0.05)")
+    parser.add_argument("--out", metavar="FILE",
+                        help="write predicted and observed diagrams side by side (.png, .svg)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_numeric_options(parser, default_points=201)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run an experiment, or report on logs."""
+    try:
+        import inspect_ai  # noqa: F401
+    except ImportError:
+        raise SMEError("experiment: needs Inspect; install the extra: pip install -e "
+                       "\".[experiments]\"") from None
+    from sme.scenario import load_scenario
+
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        from sme.plots import _check
+
+        _check(out)
+    if args.target == "report":
+        if not args.logs:
+            raise SMEError("experiment report: name the logs (files or directories)")
+        if not args.scenario:
+            raise SMEError("experiment report: --scenario FILE is required (scenario files "
+                           "are run, so the one a log names is never run for you)")
+        scenario = load_scenario(args.scenario)
+        return _report(args, scenario, [Path(p) for p in args.logs], out)
+    if args.logs:
+        raise SMEError(f"experiment: unexpected arguments {' '.join(args.logs)!r} (did you "
+                       "mean `sme experiment report LOGS`?)")
+    scenario = load_scenario(args.target)
+    from sme.experiments.conditions import grid_conditions, json_values
+    from sme.experiments.protocol import intro, require_prompt
+
+    require_prompt(scenario)
+    fixed = overrides_from(args, scenario)
+    conditions = grid_conditions(scenario, fixed, args.x, args.y)
+    if args.show_prompt:
+        for condition in conditions:
+            print(intro(scenario, json_values(scenario, condition), args.rounds))
+            print()
+        return EXIT_OK
+    if not args.model:
+        raise SMEError("experiment: --model PROVIDER/MODEL is required (e.g. "
+                       "openai/gpt-4o-mini, or sme/bayes)")
+    log_dir = Path(args.log_dir) if args.log_dir else \
+        Path("logs") / f"{scenario.name}-{_slug(args.model)}"
+    from sme.experiments.run import run_experiment
+
+    calls = len(conditions) * args.episodes * args.rounds
+    print(f"{len(conditions)} conditions × {args.episodes} episodes × {args.rounds} rounds "
+          f"= {calls} model calls; logs in {log_dir}", flush=True)
+    run_experiment(scenario, conditions, model=args.model, log_dir=log_dir,
+                   episodes=args.episodes, rounds=args.rounds, seed=args.seed,
+                   model_args=_model_args(args.model_args),
+                   base_url=args.model_base_url, max_connections=args.max_connections)
+    return _report(args, scenario, [log_dir], out)
+
+
+def _report(args: argparse.Namespace, scenario: Any, logs: list[Path], out: Path | None
+            ) -> int:
+    from rich.console import Console
+
+    from sme.experiments.records import read_experiment
+    from sme.experiments.report import compare, render, save_figure, to_json
+
+    experiment = read_experiment(logs, scenario)
+    fixed = overrides_from(args, scenario) if args.target == "report" else {}
+    results = compare(scenario, experiment, fixed, settings_from(args), late=args.late,
+                      tolerance=args.tolerance, margin=args.margin)
+    if out is not None:
+        save_figure(results, out, scenario.name)
+    if args.json:
+        print(to_json(results, experiment))
+    else:
+        render(results, experiment, Console())
+        if out is not None:
+            print(f"wrote {out}")
+    return EXIT_OK
+
+
+def _slug(model: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("_")
+
+
+def _model_args(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise SMEError(f"-M {pair!r}: expected NAME=VALUE")
+        out[name.strip()] = value
+    return out

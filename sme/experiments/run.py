@@ -1,0 +1,57 @@
+"""Running an experiment: the task of :mod:`.task` as an Inspect eval set in one log
+directory, so that running it again resumes it (completed episodes are kept from the logs,
+interrupted ones run again)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from sme.errors import SMEError
+from sme.scenario import Scenario
+
+#: per-sample retries of a provider error before the episode is recorded as failed
+SAMPLE_RETRIES = 3
+
+
+def run_experiment(scenario: Scenario, conditions: list[dict[str, Any]], *, model: str,
+                   log_dir: Path, episodes: int, rounds: int, seed: int,
+                   model_args: dict[str, Any] | None = None, base_url: str | None = None,
+                   max_connections: int | None = None, display: str | None = None) -> None:
+    """Run (or resume) ``episodes`` episodes of ``rounds`` rounds per condition.
+
+    API keys are read by Inspect's providers from their environment variables; nothing here
+    reads, prints or records them.
+
+    Raises:
+        SMEError: one line when Inspect cannot start (unknown provider, missing key or
+            package) or the run fails.
+    """
+    from inspect_ai import eval_set
+
+    import sme.experiments.bayes  # noqa: F401  (registers the sme/bayes provider)
+    from sme.experiments.task import behaviour
+
+    if scenario.source is None:
+        raise SMEError(f"scenario {scenario.name!r}: experiments need a scenario file")
+    shown = [{k: scenario.values(c)[k] for k in c} for c in conditions]
+    task = behaviour(str(scenario.source), conditions=shown, episodes=episodes,
+                     rounds=rounds, seed=seed)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    if display is None:
+        display = "rich" if sys.stdout.isatty() else "none"
+    try:
+        success, _ = eval_set(
+            [task], log_dir=str(log_dir), model=model, model_base_url=base_url,
+            model_args=model_args or {}, max_connections=max_connections,
+            fail_on_error=False, retry_on_error=SAMPLE_RETRIES, display=display,  # type: ignore[arg-type]
+            log_level="error")
+    except SMEError:
+        raise
+    except Exception as exc:
+        message = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise SMEError(f"experiment: --model {model}: {message}") from exc
+    if not success:
+        raise SMEError(f"experiment: the run in {log_dir} did not complete; run the same "
+                       "command again to resume it")
