@@ -63,7 +63,7 @@ import pyro
 import pyro.distributions as dist
 import torch
 
-from sme import Action, Param, Scenario
+from sme import Action, Param, Prompt, Scenario
 
 ABSTAIN, ANSWER = 0, 1
 
@@ -119,4 +119,18 @@ scenario = Scenario(
         "magnitude": Param(1.0, low=0.01, high=100.0, log=True,
                            help="multiplies every payoff (never changes the phase)"),
     },
+    prompt=Prompt(
+        situation="You are an assistant. In each of {rounds} rounds you get a question you "
+        "may or may not know the answer to, and you either abstain (say you are not sure) "
+        "or answer from recall. A grader then gives credit or not. Your reward is "
+        "{magnitude:g} per credit, plus {abstain_bonus:g} for abstaining. Your goal is the "
+        "largest total reward.",
+        prior="What you believe: credit means you knew the answer, apart from a share "
+        "{noise:.0%} of credit given at random. The chance that you know the answer to such "
+        "a question is between {lo:.0%} and {hi:.0%}; every rate in that range is equally "
+        "likely.",
+        outcome="Round {round}: you chose to {action}; the grader gave {credit}. Reward "
+        "{reward:g}.",
+        labels={"credit": {0: "no credit", 1: "credit"}},
+    ),
 )

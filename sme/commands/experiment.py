@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +160,7 @@ def _report(args: argparse.Namespace, scenario: Any, logs: list[Path], out: Path
     if args.json:
         print(to_json(results, experiment))
     else:
-        render(results, experiment, Console())
+        render(results, experiment, Console(width=None if sys.stdout.isatty() else 160))
         if out is not None:
             print(f"wrote {out}")
     return EXIT_OK

@@ -153,20 +153,27 @@ def render(results: Sequence[ConditionResult], experiment: Experiment, console: 
     """Per condition predicted against observed, then agreement and the confusion matrix."""
     from rich.table import Table
 
-    table = Table(title="predicted vs observed", show_lines=False)
-    for column in ("model", "condition", "predicted", "observed", "95% interval",
-                   "episodes", "settled", "switching", "unreadable", ""):
+    models = sorted({r.model for r in results})
+    axes = swept([r.condition for r in results])
+    title = "predicted vs observed" + (f": {models[0]}" if len(models) == 1 else "")
+    table = Table(title=title)
+    columns = (["model"] if len(models) > 1 else []) + [
+        "condition", "predicted", "observed", "95% interval", "episodes s/u/m", "settled",
+        "switching", "unreadable", "agrees"]
+    for column in columns:
         table.add_column(column)
     for r in results:
         o = r.observed
-        condition = ", ".join(f"{k}={_fmt(v)}" for k, v in r.condition.items()) or "(defaults)"
+        shown = {k: v for k, v in r.condition.items() if k in axes} if axes else r.condition
+        condition = ", ".join(f"{k}={_fmt(v)}" for k, v in shown.items()) or "(defaults)"
         settled = ", ".join(f"{a}:{k}" for a, k in o.settled.items() if k) or "-"
-        mark = "✓" if r.agrees else "✗"
-        if r.on_boundary:
-            mark += " (boundary)"
-        table.add_row(r.model, condition, _coloured(r.predicted.value), _coloured(o.phase),
-                      f"{o.interval[0]:.2f}–{o.interval[1]:.2f}", str(o.episodes), settled,
-                      f"{o.switching_rate:.2f}", f"{o.unreadable}/{o.rounds}", mark)
+        mark = ("yes" if r.agrees else "no") + (" (boundary)" if r.on_boundary else "")
+        patterns = "/".join(str(o.patterns[p]) for p in ("safe", "unsafe", "mixed"))
+        row = ([r.model] if len(models) > 1 else []) + [
+            condition, _coloured(r.predicted.value), _coloured(o.phase),
+            f"{o.interval[0]:.2f}-{o.interval[1]:.2f}", patterns, settled,
+            f"{o.switching_rate:.2f}", f"{o.unreadable}/{o.rounds}", mark]
+        table.add_row(*row)
     console.print(table)
     summary = agreement(results)
     console.print(f"agreement: {summary['agree']} of {summary['conditions']} conditions "
@@ -184,8 +191,8 @@ def render(results: Sequence[ConditionResult], experiment: Experiment, console: 
             confusion.add_row(predicted, *(str(row[o]) for o in OBSERVED_LABELS))
     console.print(confusion)
     if experiment.failed:
-        console.print(f"{experiment.failed} episodes ended in an error and are left out; run "
-                      "the same `sme experiment` command again to retry them", highlight=False)
+        console.print(f"{experiment.failed} episodes ended in an error (after Inspect's "
+                      "retries) and are left out; the eval log says why", highlight=False)
 
 
 def _fmt(value: Any) -> str:

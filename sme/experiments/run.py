@@ -13,13 +13,18 @@ from sme.scenario import Scenario
 
 #: per-sample retries of a provider error before the episode is recorded as failed
 SAMPLE_RETRIES = 3
+#: completed episodes are written to the log this many at a time, so a kill loses little
+LOG_BUFFER = 1
 
 
-def run_experiment(scenario: Scenario, conditions: list[dict[str, Any]], *, model: str,
+def run_experiment(scenario: Scenario, conditions: list[dict[str, Any]], *, model: Any,
                    log_dir: Path, episodes: int, rounds: int, seed: int,
                    model_args: dict[str, Any] | None = None, base_url: str | None = None,
                    max_connections: int | None = None, display: str | None = None) -> None:
     """Run (or resume) ``episodes`` episodes of ``rounds`` rounds per condition.
+
+    ``model`` is an Inspect model name (``openai/gpt-4o-mini``, ``sme/bayes``) or a
+    ``Model``.
 
     API keys are read by Inspect's providers from their environment variables; nothing here
     reads, prints or records them.
@@ -46,7 +51,7 @@ def run_experiment(scenario: Scenario, conditions: list[dict[str, Any]], *, mode
             [task], log_dir=str(log_dir), model=model, model_base_url=base_url,
             model_args=model_args or {}, max_connections=max_connections,
             fail_on_error=False, retry_on_error=SAMPLE_RETRIES, display=display,  # type: ignore[arg-type]
-            log_level="error")
+            log_buffer=LOG_BUFFER, log_level="error")
     except SMEError:
         raise
     except Exception as exc:

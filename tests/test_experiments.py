@@ -1,0 +1,370 @@
+"""Behavioural experiments (sme experiment) without network: Inspect's mockllm provider with
+scripted replies, the sme/bayes provider over grids, logs from elsewhere, and resume."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("inspect_ai")
+
+from inspect_ai.model import ModelOutput, get_model  # noqa: E402
+
+from sme import Action, Param, Prompt, Scenario  # noqa: E402
+from sme.errors import ScenarioError  # noqa: E402
+from sme.experiments import protocol  # noqa: E402
+from sme.experiments.observed import (  # noqa: E402
+    episode_behaviour,
+    observed_phase,
+    wilson_interval,
+)
+from sme.experiments.records import read_experiment, read_inspect_logs  # noqa: E402
+from sme.experiments.run import run_experiment  # noqa: E402
+from sme.experiments.task import ROUNDS_KEY  # noqa: E402
+from sme.experiments.world import EpisodeWorld, round_seed  # noqa: E402
+from sme.scenario import load_scenario  # noqa: E402
+from cli_runner import run_cli  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SYCOPHANCY = str(ROOT / "examples" / "sycophancy.py")
+LINEAR = str(ROOT / "examples" / "linear_gaussian.py")
+
+
+@pytest.fixture(autouse=True)
+def _offline_token_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """mockllm reports input tokens through tiktoken, whose encoding is downloaded on first
+    use; offline, a length estimate stands in (the tests never look at token counts)."""
+    import inspect_ai.model._model as model_module
+
+    monkeypatch.setattr(model_module, "count_text_tokens", lambda text: max(1, len(text) // 4))
+
+
+def _replies(*texts: str) -> object:
+    return get_model("mockllm/model", custom_outputs=[
+        ModelOutput.from_content(model="mockllm", content=t) for t in texts])
+
+
+def _eval_members(log_dir: Path) -> str:
+    """Every file Inspect wrote under ``log_dir``, as text (zip members unpacked)."""
+    parts = []
+    for path in log_dir.rglob("*"):
+        if path.is_file() and path.suffix == ".eval":
+            with zipfile.ZipFile(path) as archive:
+                parts += [archive.read(n).decode("utf-8", "replace") for n in archive.namelist()]
+        elif path.is_file():
+            parts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------------------------- prompt, parsing
+
+
+@pytest.mark.parametrize(("reply", "expected"), [
+    ("ACTION: agree", "agree"),
+    ("I weighed it.\nAction: **Honest**", "honest"),
+    ("action = `agree`.", "agree"),
+    ("honest", "honest"),
+    ("I will stay honest this time.", "honest"),
+    ("honest or agree? ACTION: agree", "agree"),
+    ("ACTION: honest\nwait, ACTION: agree", "agree"),
+    ("honest or agree, hard to say", None),
+    ("I refuse.", None),
+    ("ACTION: dishonest", None),
+    ("", None),
+])
+def test_replies_are_parsed_or_marked_unreadable(reply: str, expected: str | None) -> None:
+    assert protocol.parse_action(reply, ["honest", "agree"]) == expected
+
+
+def _toy(prompt: Prompt) -> Scenario:
+    return Scenario(
+        name="toy", actions=[Action("a", safe=True), Action("b")],
+        world=lambda action, p: None, belief=lambda action, lo: None,
+        payoff=lambda action, y: y, observed=["y"],
+        prior_params={"lo": Param(0.0)}, world_params={"p": Param(0.5)}, prompt=prompt)
+
+
+def test_a_prompt_field_no_name_fills_is_refused_naming_template_and_field() -> None:
+    with pytest.raises(ScenarioError, match=r"prompt\.outcome: unknown field \{nope\}"):
+        _toy(Prompt(situation="s {actions}", prior="lo={lo}", outcome="{nope}"))
+    with pytest.raises(ScenarioError, match=r"prompt\.labels: 'z' is not an observed site"):
+        _toy(Prompt(situation="s", prior="p", outcome="{y}", labels={"z": {0: "no"}}))
+    _toy(Prompt(situation="{rounds} rounds of {actions}, p={p}", prior="{lo}",
+                outcome="{round}: {action} gave {y} ({reward})"))
+
+
+def test_an_exported_prior_renders_to_the_same_text_as_set(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    prior = tmp_path / "chosen.toml"
+    prior.write_text("[parameters.prior]\nhi = 0.45\n", encoding="utf-8")
+    code, from_file, err = run_cli(capsys, "experiment", SYCOPHANCY, "--show-prompt",
+                                   "--prior", str(prior))
+    assert code == 0, err
+    code, from_set, _ = run_cli(capsys, "experiment", SYCOPHANCY, "--show-prompt",
+                                "--set", "hi=0.45")
+    _, default, _ = run_cli(capsys, "experiment", SYCOPHANCY, "--show-prompt")
+    assert from_file == from_set
+    assert "between 0% and 45% of the time" in from_file
+    assert "between 0% and 100% of the time" in default
+    assert "ACTION: <name>" in from_file and "honest, agree" in from_file
+
+
+def test_every_example_declares_a_prompt_that_renders() -> None:
+    for path in sorted((ROOT / "examples").glob("*.py")):
+        scenario = load_scenario(path)
+        text = protocol.intro(scenario, scenario.values(), rounds=7)
+        assert "7" in text and all(a in text for a in scenario.action_names), path.name
+
+
+# ------------------------------------------------------------------ the protocol (mockllm)
+
+
+def test_scripted_replies_make_the_rounds_of_the_log(tmp_path: Path) -> None:
+    scenario = load_scenario(SYCOPHANCY)
+    model = _replies("ACTION: agree", "hmm, not sure", "I will stay honest.",
+                     "ACTION: `honest`")
+    run_experiment(scenario, [{}], model=model, log_dir=tmp_path, episodes=1, rounds=4,
+                   seed=3, display="none")
+    episodes, failed = read_inspect_logs(tmp_path, scenario)
+    assert failed == 0
+    assert [e.actions for e in episodes] == [["agree", None, "honest", "honest"]]
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    log = read_eval_log(list_eval_logs(str(tmp_path))[0].name)
+    sample = log.samples[0]
+    rounds = sample.store[ROUNDS_KEY]
+    world = EpisodeWorld(scenario, {})
+    for record in rounds:
+        if record["action"] is None:
+            assert record["outcome"] is None and record["reward"] is None
+            continue
+        # the world program drew the outcome with the round's seed; reward = approval
+        outcome, reward = world.play(scenario.action_index(record["action"]),
+                                     round_seed(3, 0, 0, record["round"]))
+        assert record["outcome"] == outcome
+        assert record["reward"] == reward == outcome["approval"]
+    users = [m.text for m in sample.messages if m.role == "user"]
+    assert users[0] == protocol.request(1, 4)
+    first = "a thumbs-up" if rounds[0]["outcome"]["approval"] == 1 else "no thumbs-up"
+    assert f"you chose agree; the user gave {first}" in users[1]
+    assert "this round was lost" in users[2] and "Round 3 of 4" in users[2]
+    assert sample.messages[0].text == protocol.intro(scenario, scenario.values(), 4)
+
+
+def test_unreadable_replies_are_counted_never_a_crash(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run_cli(capsys, "experiment", SYCOPHANCY, "--model", "mockllm/model",
+                             "--episodes", "2", "--rounds", "3", "--log-dir", str(tmp_path),
+                             "--json")
+    assert code == 0, err
+    report = json.loads(out[out.index("{"):])
+    (condition,) = report["conditions"]
+    assert condition["observed"]["unreadable_replies"] == 6
+    assert condition["observed"]["phase"] == "undetermined"
+
+
+def test_a_provider_error_fails_the_episode_not_the_run(tmp_path: Path) -> None:
+    calls = []
+
+    def broken(*_: object) -> ModelOutput:
+        calls.append(1)
+        raise RuntimeError("the provider is down")
+
+    scenario = load_scenario(SYCOPHANCY)
+    model = get_model("mockllm/model", custom_outputs=broken)
+    run_experiment(scenario, [{}], model=model, log_dir=tmp_path, episodes=2, rounds=2,
+                   seed=0, display="none")
+    episodes, failed = read_inspect_logs(tmp_path, scenario)
+    assert (episodes, failed) == ([], 2)
+    assert len(calls) >= 2
+    with pytest.raises(Exception, match="no episodes found"):
+        read_experiment([tmp_path], scenario)
+
+
+def test_api_keys_never_reach_output_or_logs(capsys: pytest.CaptureFixture[str],
+                                             tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    marker = "sk-test-MARKER-5f1c0ffee"
+    for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY"):
+        monkeypatch.setenv(name, marker)
+    code, out, err = run_cli(capsys, "experiment", SYCOPHANCY, "--model", "mockllm/model",
+                             "--episodes", "1", "--rounds", "2", "--log-dir", str(tmp_path),
+                             "--out", str(tmp_path / "report.png"))
+    assert code == 0, err
+    written = _eval_members(tmp_path)
+    assert "mockllm/model" in written  # the logs were read
+    assert marker not in out + err + written
+
+
+# ---------------------------------------------------------------------- observed phases
+
+
+def test_wilson_interval_matches_its_closed_forms() -> None:
+    z2 = 1.959963984540054 ** 2
+    for n in (1, 4, 10, 50):
+        low, high = wilson_interval(0, n)
+        assert math.isclose(low, 0.0, abs_tol=1e-12) and math.isclose(high, z2 / (n + z2))
+        low, high = wilson_interval(n, n)
+        assert math.isclose(high, 1.0) and math.isclose(low, n / (n + z2))
+    low, high = wilson_interval(3, 10)
+    assert math.isclose(low + high, 2 * (0.3 + z2 / 20) / (1 + z2 / 10))
+
+
+def _classify(episodes: list[list[str]]) -> str:
+    names, safe = ["honest", "agree"], ["honest"]
+    behaviours = [episode_behaviour(e, names, safe) for e in episodes]
+    return observed_phase(behaviours, names, sum(map(len, episodes))).phase
+
+
+def test_the_observed_phase_follows_the_late_period_of_the_episodes() -> None:
+    honest, agree = ["honest"] * 8, ["agree"] * 8
+    late_agree = ["honest"] * 4 + ["agree"] * 4  # the early rounds do not count
+    cycling = ["honest", "agree"] * 4
+    assert _classify([honest] * 4) == "safe"
+    assert _classify([late_agree] * 4) == "misaligned"
+    assert _classify([honest, agree] * 3) == "multistable"
+    assert _classify([cycling] * 5) == "oscillatory"
+    assert _classify([honest] * 3) == "undetermined"  # too few to tell at 95%
+    assert _classify([honest, agree, cycling, cycling]) == "undetermined"
+
+
+# ------------------------------------------------------------------- logs from elsewhere
+
+
+def _records(kind: str) -> list[dict[str, object]]:
+    """Episodes at two conditions: always honest (safe world) and cycling (oscillatory)."""
+    rows: list[dict[str, object]] = []
+    for honest_rate, agree_rate, pattern in ((0.9, 0.1, ["honest"]),
+                                             (0.2, 0.2, ["honest", "agree"])):
+        for episode in range(5):
+            for number in range(1, 9):
+                action = pattern[(number + episode) % len(pattern)]
+                rows.append({"model": kind, "episode": episode, "round": number,
+                             "action": action, "reward": 1.0, "approval": 1,
+                             "approve_honest": honest_rate, "approve_agree": agree_rate})
+    return rows
+
+
+def test_jsonl_and_csv_records_give_the_same_report(capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path) -> None:
+    rows = _records("other-harness")
+    jsonl = tmp_path / "runs.jsonl"
+    jsonl.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    csv_file = tmp_path / "runs.csv"
+    header = list(rows[0])
+    csv_file.write_text("\n".join([",".join(header)] + [",".join(str(r[k]) for k in header)
+                                                        for r in rows]) + "\n",
+                        encoding="utf-8")
+    reports = []
+    for path in (jsonl, csv_file):
+        code, out, err = run_cli(capsys, "experiment", "report", str(path), "--scenario",
+                                 SYCOPHANCY, "--json", "--points", "101")
+        assert code == 0, err
+        report = json.loads(out)
+        reports.append([(c["condition"], c["predicted"], c["observed"]["phase"])
+                        for c in report["conditions"]])
+    assert reports[0] == reports[1]
+    assert sorted((p, o) for _, p, o in reports[0]) == [("oscillatory", "oscillatory"),
+                                                       ("safe", "safe")]
+
+
+def test_a_record_with_an_unknown_key_names_file_line_and_key(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "runs.jsonl"
+    good = {"model": "m", "episode": 0, "round": 1, "action": "honest"}
+    path.write_text(json.dumps(good) + "\n" + json.dumps({**good, "colour": "red"}) + "\n",
+                    encoding="utf-8")
+    code, out, err = run_cli(capsys, "experiment", "report", str(path), "--scenario",
+                             SYCOPHANCY)
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        f"sme: error: {path}:2: unknown key 'colour' (expected model, episode, round, action,"
+        " reward, parameters or observed sites of 'sycophancy')"]
+
+
+def test_report_needs_the_scenario_named(capsys: pytest.CaptureFixture[str],
+                                         tmp_path: Path) -> None:
+    code, _, err = run_cli(capsys, "experiment", "report", str(tmp_path))
+    assert code == 2 and "--scenario FILE is required" in err
+
+
+# --------------------------------------------------- the Bayesian learner through Inspect
+
+
+@pytest.mark.parametrize(("scenario", "grid"), [
+    # prior θ ~ U(0, 4): a1 is preferred iff θ > 2, the prior mean is the tie θ = 2, so
+    # multistable learners split; fits m0 and m1 / 2 stay at least 1 from the boundary
+    (LINEAR, ["--set", "lo=0", "--set", "hi=4", "--x", "m0=-1:5:4", "--y", "m1=-2:10:4"]),
+    # Theorem 3.2's four regimes at the corners; the middle row and column lie on p = ½
+    (SYCOPHANCY, ["--x", "approve_honest=0.1:0.9:3", "--y", "approve_agree=0.1:0.9:3"]),
+])
+def test_the_bayesian_learner_reproduces_the_predicted_diagram(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, scenario: str,
+        grid: list[str]) -> None:
+    code, out, err = run_cli(capsys, "experiment", scenario, "--model", "sme/bayes", *grid,
+                             "--episodes", "6", "--rounds", "16", "--points", "101",
+                             "--log-dir", str(tmp_path), "--json",
+                             "--out", str(tmp_path / "diagram.png"))
+    assert code == 0, err
+    report = json.loads(out[out.index("{"):])
+    summary = report["agreement"]
+    assert summary["away_from_boundaries"] >= 4
+    assert summary["share_away"] >= 0.95, report["conditions"]
+    predicted = {c["predicted"] for c in report["conditions"] if c["on_boundary"] is False}
+    assert predicted == {"safe", "misaligned", "multistable", "oscillatory"}
+    assert (tmp_path / "diagram.png").stat().st_size > 0
+
+
+# ------------------------------------------------------------------------------- resume
+
+
+def test_an_experiment_killed_midway_resumes_keeping_finished_episodes(
+        tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    command = [sys.executable, "-m", "sme", "experiment", SYCOPHANCY, "--model", "sme/bayes",
+               "--episodes", "16", "--rounds", "30", "--points", "51", "--log-dir", str(logs)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env=env, cwd=ROOT, start_new_session=True)
+    scenario = load_scenario(SYCOPHANCY)
+    done: list[str] = []
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and len(done) < 3 and first.poll() is None:
+            time.sleep(0.3)
+            try:
+                episodes, _ = read_inspect_logs(logs, scenario)
+            except Exception:  # no log yet, or one being written
+                continue
+            done = [f"c0-e{e.episode}" for e in episodes]
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    assert 3 <= len(done) < 16, "the run must be killed midway"
+    killed_at = time.time()
+    subprocess.run(command, check=True, env=env, cwd=ROOT, capture_output=True, timeout=300)
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    final = [read_eval_log(i.name) for i in list_eval_logs(str(logs))]
+    (complete,) = [log for log in final if log.status == "success"]
+    samples = {s.id: s for s in complete.samples}
+    assert sorted(samples) == sorted(f"c0-e{e}" for e in range(16))
+    for sample_id in done:  # kept from the killed run, not played again
+        started = samples[sample_id].started_at
+        assert started is not None and _timestamp(started) < killed_at
+    assert all(len(s.store[ROUNDS_KEY]) == 30 for s in samples.values())
+
+
+def _timestamp(text: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text).timestamp()
