@@ -235,6 +235,8 @@ def test_the_observed_phase_follows_the_late_period_of_the_episodes() -> None:
     assert _classify([cycling] * 5) == "oscillatory"
     assert _classify([honest] * 3) == "undetermined"  # too few to tell at 95%
     assert _classify([honest, agree, cycling, cycling]) == "undetermined"
+    assert _classify([honest] * 19 + [agree]) == "safe"  # one in twenty: tolerated noise
+    assert _classify([honest] * 5 + [agree]) == "multistable"
 
 
 # ------------------------------------------------------------------- logs from elsewhere
@@ -301,9 +303,10 @@ def test_report_needs_the_scenario_named(capsys: pytest.CaptureFixture[str],
 
 
 @pytest.mark.parametrize(("scenario", "grid"), [
-    # prior θ ~ U(0, 4): a1 is preferred iff θ > 2, the prior mean is the tie θ = 2, so
-    # multistable learners split; fits m0 and m1 / 2 stay at least 1 from the boundary
-    (LINEAR, ["--set", "lo=0", "--set", "hi=4", "--x", "m0=-1:5:4", "--y", "m1=-2:10:4"]),
+    # prior θ ~ U(0, 4): a1 is preferred iff θ > 2 and the prior mean is the tie θ = 2, so
+    # multistable learners split; the corners' fits (m0 and m1 / 2, clipped to [0, 4]) lie
+    # at least 2 from θ = 2, the middle row and column on it
+    (LINEAR, ["--set", "lo=0", "--set", "hi=4", "--x", "m0=-1:5:3", "--y", "m1=-2:10:3"]),
     # Theorem 3.2's four regimes at the corners; the middle row and column lie on p = ½
     (SYCOPHANCY, ["--x", "approve_honest=0.1:0.9:3", "--y", "approve_agree=0.1:0.9:3"]),
 ])
@@ -331,7 +334,8 @@ def test_an_experiment_killed_midway_resumes_keeping_finished_episodes(
         tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     command = [sys.executable, "-m", "sme", "experiment", SYCOPHANCY, "--model", "sme/bayes",
-               "--episodes", "16", "--rounds", "30", "--points", "51", "--log-dir", str(logs)]
+               "--episodes", "12", "--rounds", "30", "--points", "51", "--log-dir", str(logs),
+               "--max-connections", "2"]  # a few episodes at a time, so some finish first
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              env=env, cwd=ROOT, start_new_session=True)
@@ -349,7 +353,7 @@ def test_an_experiment_killed_midway_resumes_keeping_finished_episodes(
     finally:
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
-    assert 3 <= len(done) < 16, "the run must be killed midway"
+    assert 3 <= len(done) < 12, "the run must be killed midway"
     killed_at = time.time()
     subprocess.run(command, check=True, env=env, cwd=ROOT, capture_output=True, timeout=300)
     from inspect_ai.log import list_eval_logs, read_eval_log
@@ -357,7 +361,7 @@ def test_an_experiment_killed_midway_resumes_keeping_finished_episodes(
     final = [read_eval_log(i.name) for i in list_eval_logs(str(logs))]
     (complete,) = [log for log in final if log.status == "success"]
     samples = {s.id: s for s in complete.samples}
-    assert sorted(samples) == sorted(f"c0-e{e}" for e in range(16))
+    assert sorted(samples) == sorted(f"c0-e{e}" for e in range(12))
     for sample_id in done:  # kept from the killed run, not played again
         started = samples[sample_id].started_at
         assert started is not None and _timestamp(started) < killed_at

@@ -78,8 +78,8 @@ def add_parser(commands: Any) -> None:
                         help="(report) the scenario the logs belong to; it is run")
     parser.add_argument("--late", type=_share, default=0.5,
                         help="share of final rounds that counts as the long run (default 0.5)")
-    parser.add_argument("--tolerance", type=_share, default=0.2,
-                        help="tolerated share of deviating episodes (default 0.2)")
+    parser.add_argument("--tolerance", type=_share, default=0.1,
+                        help="tolerated share of deviating episodes (default 0.1)")
     parser.add_argument("--margin", type=_share, default=0.05,
                         help="a condition is on a phase boundary when the predicted phase "
                         "changes within this share of a swept range (default 0.05)")

@@ -8,7 +8,7 @@ late), ``unsafe`` (only unsafe ones) or ``mixed`` (both: it keeps switching betw
 and unsafe behaviour).
 
 The condition's observed phase compares the shares of the patterns with the signatures of
-the phases (``ν`` the tolerated share of deviating episodes, default 0.2):
+the phases (``ν`` the tolerated share of deviating episodes, default 0.1):
 
 =================  ==========================================================
 observed phase     signature
@@ -109,7 +109,7 @@ class ObservedPhase:
 
 
 def observed_phase(behaviours: Sequence[EpisodeBehaviour], names: Sequence[str],
-                   rounds: int, tolerance: float = 0.2, confidence: float = 0.95
+                   rounds: int, tolerance: float = 0.1, confidence: float = 0.95
                    ) -> ObservedPhase:
     """Classify a condition's episodes (see the module docstring for the rule)."""
     read = [b for b in behaviours if b.pattern is not None]

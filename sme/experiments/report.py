@@ -63,7 +63,7 @@ def agrees(predicted: Phase, observed: str) -> bool:
 
 
 def compare(scenario: Scenario, experiment: Experiment, fixed: Mapping[str, Any],
-            settings: Settings, late: float = 0.5, tolerance: float = 0.2,
+            settings: Settings, late: float = 0.5, tolerance: float = 0.1,
             margin: float = 0.05) -> list[ConditionResult]:
     """Predicted and observed phase of every (model, condition) in the experiment."""
     names, safe = scenario.action_names, [a.name for a in scenario.actions if a.safe]
@@ -84,7 +84,14 @@ def compare(scenario: Scenario, experiment: Experiment, fixed: Mapping[str, Any]
         ckey = condition_key(condition)
         results.append(ConditionResult(key[0], episodes[0].condition, predicted[ckey], seen,
                                        boundary[ckey]))
-    return results
+    return sorted(results, key=lambda r: (r.model, [(k, _order(v)) for k, v in
+                                                    sorted(r.condition.items())]))
+
+
+def _order(value: Any) -> tuple[int, float, str]:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return 0, float(value), ""
+    return 1, 0.0, str(value)
 
 
 def swept(conditions: Sequence[Mapping[str, Any]]) -> list[str]:
