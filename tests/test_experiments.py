@@ -17,22 +17,22 @@ import pytest
 
 pytest.importorskip("inspect_ai")
 
-from inspect_ai.model import ModelOutput, get_model  # noqa: E402
+from cli_runner import run_cli
+from inspect_ai.model import ModelOutput, get_model
 
-from sme import Action, Param, Prompt, Scenario  # noqa: E402
-from sme.errors import ScenarioError  # noqa: E402
-from sme.experiments import protocol  # noqa: E402
-from sme.experiments.observed import (  # noqa: E402
+from sme import Action, Param, Prompt, Scenario
+from sme.errors import ScenarioError
+from sme.experiments import protocol
+from sme.experiments.observed import (
     episode_behaviour,
     observed_phase,
     wilson_interval,
 )
-from sme.experiments.records import read_experiment, read_inspect_logs  # noqa: E402
-from sme.experiments.run import run_experiment  # noqa: E402
-from sme.experiments.task import ROUNDS_KEY  # noqa: E402
-from sme.experiments.world import EpisodeWorld, round_seed  # noqa: E402
-from sme.scenario import load_scenario  # noqa: E402
-from cli_runner import run_cli  # noqa: E402
+from sme.experiments.records import read_experiment, read_inspect_logs
+from sme.experiments.run import run_experiment
+from sme.experiments.task import ROUNDS_KEY
+from sme.experiments.world import EpisodeWorld, round_seed
+from sme.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SYCOPHANCY = str(ROOT / "examples" / "sycophancy.py")

@@ -84,9 +84,9 @@ class BayesianLearnerAPI(ModelAPI):
     """``--model sme/bayes``: the Bayesian learner answering the experiment's protocol."""
 
     def __init__(self, model_name: str, base_url: str | None = None,
-                 api_key: str | None = None, config: GenerateConfig = GenerateConfig(),
+                 api_key: str | None = None, config: GenerateConfig | None = None,
                  points: int = 201, **model_args: Any) -> None:
-        super().__init__(model_name, base_url, api_key, [], config)
+        super().__init__(model_name, base_url, api_key, [], config or GenerateConfig())
         if model_name != "bayes":
             raise ValueError(f"sme/{model_name}: unknown model (the provider has sme/bayes)")
         self.settings = Settings(resolution=Resolution(points=int(points)))

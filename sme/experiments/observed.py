@@ -30,6 +30,7 @@ are safe, so its behaviour is that of ``safe`` (the report counts the two as agr
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,7 +78,7 @@ def episode_behaviour(actions: Sequence[str | None], names: Sequence[str],
     if not played:
         return EpisodeBehaviour({n: 0.0 for n in names}, 0.0, None, None, unreadable)
     frequencies = {n: played.count(n) / len(played) for n in names}
-    switches = sum(a != b for a, b in zip(played, played[1:], strict=False))
+    switches = sum(a != b for a, b in itertools.pairwise(played))
     rate = switches / (len(played) - 1) if len(played) > 1 else 0.0
     settled = played[0] if len(set(played)) == 1 else None
     kinds = {a in safe for a in played}
