@@ -205,6 +205,17 @@ def test_api_keys_never_reach_output_or_logs(capsys: pytest.CaptureFixture[str],
     assert marker not in out + err + written
 
 
+@pytest.mark.parametrize("option", [["-M", "api_key=sk-MARKER"],
+                                    ["--model-base-url", "https://u:sk-MARKER@example.org/v1"]])
+def test_secrets_in_options_are_refused_before_anything_is_logged(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, option: list[str]) -> None:
+    code, out, err = run_cli(capsys, "experiment", SYCOPHANCY, "--model", "mockllm/model",
+                             *option, "--log-dir", str(tmp_path / "logs"))
+    assert code == 2 and out == "" and "environment variable" in err
+    assert "MARKER" not in err
+    assert not (tmp_path / "logs").exists()
+
+
 # ---------------------------------------------------------------------- observed phases
 
 

@@ -17,17 +17,8 @@ from sme.cli import (
     positive_int,
     settings_from,
 )
+from sme.commands.search import _radius as _share
 from sme.errors import SMEError
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}") from None
-    if not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
-    return value
 
 
 def add_parser(commands: Any) -> None:
@@ -92,11 +83,6 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run an experiment, or report on logs."""
-    try:
-        import inspect_ai  # noqa: F401
-    except ImportError:
-        raise SMEError("experiment: needs Inspect; install the extra: pip install -e "
-                       "\".[experiments]\"") from None
     from sme.scenario import load_scenario
 
     out = Path(args.out) if args.out else None
@@ -111,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
             raise SMEError("experiment report: --scenario FILE is required (scenario files "
                            "are run, so the one a log names is never run for you)")
         scenario = load_scenario(args.scenario)
+        _require_inspect()
         return _report(args, scenario, [Path(p) for p in args.logs], out)
     if args.logs:
         raise SMEError(f"experiment: unexpected arguments {' '.join(args.logs)!r} (did you "
@@ -130,17 +117,19 @@ def run(args: argparse.Namespace) -> int:
     if not args.model:
         raise SMEError("experiment: --model PROVIDER/MODEL is required (e.g. "
                        "openai/gpt-4o-mini, or sme/bayes)")
+    _require_inspect()
     log_dir = Path(args.log_dir) if args.log_dir else \
         Path("logs") / f"{scenario.name}-{_slug(args.model)}"
     from sme.experiments.run import run_experiment
 
+    model_args, base_url = _model_args(args.model_args), _base_url(args.model_base_url)
     calls = len(conditions) * args.episodes * args.rounds
     print(f"{len(conditions)} conditions × {args.episodes} episodes × {args.rounds} rounds "
           f"= {calls} model calls; logs in {log_dir}", flush=True)
     run_experiment(scenario, conditions, model=args.model, log_dir=log_dir,
                    episodes=args.episodes, rounds=args.rounds, seed=args.seed,
-                   model_args=_model_args(args.model_args),
-                   base_url=args.model_base_url, max_connections=args.max_connections)
+                   model_args=model_args, base_url=base_url,
+                   max_connections=args.max_connections)
     return _report(args, scenario, [log_dir], out)
 
 
@@ -166,15 +155,41 @@ def _report(args: argparse.Namespace, scenario: Any, logs: list[Path], out: Path
     return EXIT_OK
 
 
+def _require_inspect() -> None:
+    try:
+        import inspect_ai  # noqa: F401
+    except ImportError:
+        raise SMEError("experiment: needs Inspect; install the extra: pip install -e "
+                       "\".[experiments]\"") from None
+
+
 def _slug(model: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("_")
+
+
+#: model-argument names refused because Inspect records model arguments in its logs
+SECRET_WORDS = ("key", "token", "secret", "password")
 
 
 def _model_args(pairs: list[str]) -> dict[str, str]:
     out = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise SMEError(f"-M {pair!r}: expected NAME=VALUE")
-        out[name.strip()] = value
+        name = name.strip()
+        if not sep or not name:
+            raise SMEError(f"-M {name or pair!r}: expected NAME=VALUE")
+        if any(word in name.lower() for word in SECRET_WORDS):
+            raise SMEError(f"-M {name}: model arguments are recorded in the eval log; give "
+                           "API keys in the provider's environment variable instead")
+        out[name] = value
     return out
+
+
+def _base_url(url: str | None) -> str | None:
+    from urllib.parse import urlsplit
+
+    if url is not None and urlsplit(url).password:
+        raise SMEError("--model-base-url: the URL holds a password, and base URLs are "
+                       "recorded in the eval log; give credentials in the provider's "
+                       "environment variable instead")
+    return url

@@ -17,6 +17,8 @@ Run it through ``sme experiment`` or directly::
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from inspect_ai import Task, task
@@ -57,12 +59,26 @@ def behaviour(scenario: str, conditions: list[dict[str, Any]] | None = None,
         rounds: rounds per episode (each is one model call).
         seed: seed of the world's draws.
     """
+    scenario = scenario_path(scenario)
     loaded = load_scenario(scenario)
     require_prompt(loaded)
     samples = episode_samples(loaded, conditions or [{}], episodes, rounds, seed)
     return Task(dataset=MemoryDataset(samples, name=loaded.name, shuffled=False),
                 solver=play_episode(scenario, rounds), scorer=late_unsafe_share(scenario),
                 name=f"sme-{loaded.name}", metadata={"sme_scenario": loaded.name})
+
+
+def scenario_path(path: str) -> str:
+    """``path`` made absolute.  ``inspect eval`` runs a task from the task file's folder, so a
+    relative path that is not found there is taken from the folder the command was started
+    in (the shell's ``PWD``)."""
+    given = Path(path)
+    if given.is_absolute() or given.exists():
+        return str(given.resolve())
+    started = os.environ.get("PWD")
+    if started and (Path(started) / given).exists():
+        return str((Path(started) / given).resolve())
+    return path
 
 
 def episode_samples(scenario: Scenario, conditions: list[dict[str, Any]], episodes: int,
