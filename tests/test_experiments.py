@@ -304,6 +304,17 @@ def test_a_record_with_an_unknown_key_names_file_line_and_key(
         " reward, parameters or observed sites of 'sycophancy')"]
 
 
+def test_an_unknown_provider_is_one_line_and_writes_nothing(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run_cli(capsys, "experiment", SYCOPHANCY, "--model", "nowhere/model",
+                             "--log-dir", str(tmp_path / "logs"))
+    assert (code, out) == (2, "")
+    assert err.strip().splitlines() == [
+        "sme: error: experiment: --model nowhere/model: Model API nowhere of model "
+        "'nowhere/model' not recognized."]
+    assert not (tmp_path / "logs").exists()
+
+
 def test_report_needs_the_scenario_named(capsys: pytest.CaptureFixture[str],
                                          tmp_path: Path) -> None:
     code, _, err = run_cli(capsys, "experiment", "report", str(tmp_path))
@@ -338,6 +349,24 @@ def test_the_bayesian_learner_reproduces_the_predicted_diagram(
     assert (tmp_path / "diagram.png").stat().st_size > 0
 
 
+def test_the_same_task_runs_under_inspect_eval(capsys: pytest.CaptureFixture[str],
+                                               tmp_path: Path) -> None:
+    """`inspect eval` loads the task file and finds sme/bayes through the entry point."""
+    inspect = Path(sys.executable).with_name("inspect")
+    subprocess.run([str(inspect), "eval", "sme/experiments/task.py@behaviour", "--model",
+                    "sme/bayes", "-T", "scenario=examples/sycophancy.py", "-T", "episodes=4",
+                    "-T", "rounds=4", "-T", 'conditions=[{"hi": 0.45}]', "-M", "points=51",
+                    "--log-dir", str(tmp_path), "--display", "none"],
+                   check=True, cwd=ROOT, capture_output=True, timeout=300,
+                   env={**os.environ, "OMP_NUM_THREADS": "1", "PWD": str(ROOT)})
+    code, out, err = run_cli(capsys, "experiment", "report", str(tmp_path), "--scenario",
+                             SYCOPHANCY, "--json", "--points", "51")
+    assert code == 0, err
+    (condition,) = json.loads(out)["conditions"]
+    assert condition["condition"] == {"hi": 0.45}
+    assert (condition["predicted"], condition["observed"]["phase"]) == ("safe", "safe")
+
+
 # ------------------------------------------------------------------------------- resume
 
 
@@ -345,7 +374,7 @@ def test_an_experiment_killed_midway_resumes_keeping_finished_episodes(
         tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     command = [sys.executable, "-m", "sme", "experiment", SYCOPHANCY, "--model", "sme/bayes",
-               "--episodes", "12", "--rounds", "30", "--points", "51", "--log-dir", str(logs),
+               "--episodes", "9", "--rounds", "20", "--points", "51", "--log-dir", str(logs),
                "--max-connections", "2"]  # a few episodes at a time, so some finish first
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -364,7 +393,7 @@ def test_an_experiment_killed_midway_resumes_keeping_finished_episodes(
     finally:
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
-    assert 3 <= len(done) < 12, "the run must be killed midway"
+    assert 3 <= len(done) < 9, "the run must be killed midway"
     killed_at = time.time()
     subprocess.run(command, check=True, env=env, cwd=ROOT, capture_output=True, timeout=300)
     from inspect_ai.log import list_eval_logs, read_eval_log
@@ -372,11 +401,13 @@ def test_an_experiment_killed_midway_resumes_keeping_finished_episodes(
     final = [read_eval_log(i.name) for i in list_eval_logs(str(logs))]
     (complete,) = [log for log in final if log.status == "success"]
     samples = {s.id: s for s in complete.samples}
-    assert sorted(samples) == sorted(f"c0-e{e}" for e in range(12))
+    assert sorted(samples) == sorted(f"c0-e{e}" for e in range(9))
     for sample_id in done:  # kept from the killed run, not played again
         started = samples[sample_id].started_at
         assert started is not None and _timestamp(started) < killed_at
-    assert all(len(s.store[ROUNDS_KEY]) == 30 for s in samples.values())
+    assert all(len(s.store[ROUNDS_KEY]) == 20 for s in samples.values())
+    read = read_experiment([logs], scenario)  # the killed run's log is read alongside
+    assert sorted(e.episode for e in read.episodes) == list(range(9))
 
 
 def _timestamp(text: str) -> float:

@@ -120,15 +120,15 @@ def run(args: argparse.Namespace) -> int:
     _require_inspect()
     log_dir = Path(args.log_dir) if args.log_dir else \
         Path("logs") / f"{scenario.name}-{_slug(args.model)}"
-    from sme.experiments.run import run_experiment
+    from sme.experiments.run import resolve_model, run_experiment
 
-    model_args, base_url = _model_args(args.model_args), _base_url(args.model_base_url)
+    model = resolve_model(args.model, _model_args(args.model_args),
+                          _base_url(args.model_base_url))
     calls = len(conditions) * args.episodes * args.rounds
     print(f"{len(conditions)} conditions × {args.episodes} episodes × {args.rounds} rounds "
           f"= {calls} model calls; logs in {log_dir}", flush=True)
-    run_experiment(scenario, conditions, model=args.model, log_dir=log_dir,
+    run_experiment(scenario, conditions, model=model, log_dir=log_dir,
                    episodes=args.episodes, rounds=args.rounds, seed=args.seed,
-                   model_args=model_args, base_url=base_url,
                    max_connections=args.max_connections)
     return _report(args, scenario, [log_dir], out)
 
