@@ -311,7 +311,8 @@ def test_check_notices_a_changed_scenario(exported: Path, searched: dict[str, Pa
     # a parameter the scenario no longer declares: changed, and named
     renamed = tmp_path / "renamed.py"
     renamed.write_text(original.replace('"g0"', '"gain0"').replace("g0)", "gain0)").replace(
-        "g0,", "gain0,").replace("(action, lo, hi, gain0)", "(action, lo, hi, gain0)"))
+        "g0,", "gain0,").replace("(action, lo, hi, gain0)", "(action, lo, hi, gain0)")
+        .replace("{g0:", "{gain0:"))  # the prompt names it too
     code, out, _ = run_cli(capsys, "check", str(exported), "--scenario", str(renamed))
     assert code == 1 and "parameters.prior.g0" in out
 
