@@ -374,8 +374,8 @@ def test_an_experiment_killed_midway_resumes_keeping_finished_episodes(
         tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     command = [sys.executable, "-m", "sme", "experiment", SYCOPHANCY, "--model", "sme/bayes",
-               "--episodes", "9", "--rounds", "20", "--points", "51", "--log-dir", str(logs),
-               "--max-connections", "2"]  # a few episodes at a time, so some finish first
+               "--episodes", "12", "--rounds", "20", "--points", "51", "--log-dir", str(logs),
+               "--max-connections", "1"]  # few episodes at a time, so some finish first
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              env=env, cwd=ROOT, start_new_session=True)
@@ -393,7 +393,7 @@ def test_an_experiment_killed_midway_resumes_keeping_finished_episodes(
     finally:
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
-    assert 3 <= len(done) < 9, "the run must be killed midway"
+    assert 3 <= len(done) < 12, f"the run must be killed midway ({len(done)} done)"
     killed_at = time.time()
     subprocess.run(command, check=True, env=env, cwd=ROOT, capture_output=True, timeout=300)
     from inspect_ai.log import list_eval_logs, read_eval_log
@@ -401,13 +401,13 @@ def test_an_experiment_killed_midway_resumes_keeping_finished_episodes(
     final = [read_eval_log(i.name) for i in list_eval_logs(str(logs))]
     (complete,) = [log for log in final if log.status == "success"]
     samples = {s.id: s for s in complete.samples}
-    assert sorted(samples) == sorted(f"c0-e{e}" for e in range(9))
+    assert sorted(samples) == sorted(f"c0-e{e}" for e in range(12))
     for sample_id in done:  # kept from the killed run, not played again
         started = samples[sample_id].started_at
         assert started is not None and _timestamp(started) < killed_at
     assert all(len(s.store[ROUNDS_KEY]) == 20 for s in samples.values())
     read = read_experiment([logs], scenario)  # the killed run's log is read alongside
-    assert sorted(e.episode for e in read.episodes) == list(range(9))
+    assert sorted(e.episode for e in read.episodes) == list(range(12))
 
 
 def _timestamp(text: str) -> float:
