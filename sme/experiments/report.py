@@ -13,7 +13,6 @@ finite experiment cannot be expected to resolve the phase.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -254,12 +253,11 @@ def save_figure(results: Sequence[ConditionResult], path: Path, title: str) -> N
             panel.set_yticks(range(len(y)), [_fmt(v) for v in y])
         else:
             panel.set_yticks([])
-    for j, i in itertools.product(range(len(y)), range(len(x))):
-        if grids["predicted"][j][i] == grids["predicted"][j][i] and \
-                labels[int(grids["predicted"][j][i])] != labels[int(grids["observed"][j][i])] \
-                and not agrees(Phase(labels[int(grids["predicted"][j][i])]),
-                               labels[int(grids["observed"][j][i])]):
-            panels[1].text(i, j, "✗", ha="center", va="center", color="black")
+    for r in mine:  # mark the conditions where behaviour disagrees with the prediction
+        if not r.agrees:
+            i = x.index(r.condition[axes[0]]) if axes else 0
+            j = y.index(r.condition[axes[1]]) if len(axes) == 2 else 0
+            panels[1].text(i, j, "✗", ha="center", va="center", color="black", fontsize=14)
     if len(axes) == 2:
         panels[0].set_ylabel(axes[1])
     present = {r.predicted.value for r in mine} | {r.observed.phase for r in mine}
