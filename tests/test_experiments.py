@@ -125,6 +125,15 @@ def test_every_example_declares_a_prompt_that_renders() -> None:
         assert "7" in text and all(a in text for a in scenario.action_names), path.name
 
 
+def test_the_engine_and_the_cli_never_import_inspect() -> None:
+    code = ("import sys; from sme.cli import build_parser; build_parser(); "
+            "from sme.scenario import load_scenario; import sme.analysis, sme.dynamics; "
+            f"load_scenario({SYCOPHANCY!r}); print('inspect_ai' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=ROOT)
+    assert result.stdout.strip() == "False"
+
+
 # ------------------------------------------------------------------ the protocol (mockllm)
 
 
