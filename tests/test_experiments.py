@@ -175,7 +175,7 @@ def test_unreadable_replies_are_counted_never_a_crash(
                              "--episodes", "2", "--rounds", "3", "--log-dir", str(tmp_path),
                              "--json")
     assert code == 0, err
-    report = json.loads(out[out.index("{"):])
+    report = json.loads(out)
     (condition,) = report["conditions"]
     assert condition["observed"]["unreadable_replies"] == 6
     assert condition["observed"]["phase"] == "undetermined"
@@ -349,7 +349,7 @@ def test_the_bayesian_learner_reproduces_the_predicted_diagram(
                              "--log-dir", str(tmp_path), "--json",
                              "--out", str(tmp_path / "diagram.png"))
     assert code == 0, err
-    report = json.loads(out[out.index("{"):])
+    report = json.loads(out)
     summary = report["agreement"]
     assert summary["away_from_boundaries"] >= 4
     assert summary["share_away"] >= 0.95, report["conditions"]

@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
                           _base_url(args.model_base_url))
     calls = len(conditions) * args.episodes * args.rounds
     print(f"{len(conditions)} conditions × {args.episodes} episodes × {args.rounds} rounds "
-          f"= {calls} model calls; logs in {log_dir}", flush=True)
+          f"= {calls} model calls; logs in {log_dir}", file=sys.stderr, flush=True)
     run_experiment(scenario, conditions, model=model, log_dir=log_dir,
                    episodes=args.episodes, rounds=args.rounds, seed=args.seed,
                    max_connections=args.max_connections)

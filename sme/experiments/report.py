@@ -69,7 +69,11 @@ def compare(scenario: Scenario, experiment: Experiment, fixed: Mapping[str, Any]
     groups: dict[tuple[str, str], list[Any]] = {}
     for episode in experiment.episodes:
         groups.setdefault(episode.key, []).append(episode)
-    conditions = {key: {**fixed, **episodes[0].condition} for key, episodes in groups.items()}
+    named = {k: None for episodes in groups.values() for k in {**fixed, **episodes[0].condition}}
+    conditions = {}  # every condition with the same keys: a value missing in one is its default
+    for key, episodes in groups.items():
+        values = scenario.values({**fixed, **episodes[0].condition})
+        conditions[key] = {k: values[k] for k in named}
     distinct = list({condition_key(c): c for c in conditions.values()}.values())
     predicted = dict(zip((condition_key(c) for c in distinct),
                          summarise_batch(scenario, distinct, settings).phases(), strict=True))
@@ -81,7 +85,7 @@ def compare(scenario: Scenario, experiment: Experiment, fixed: Mapping[str, Any]
         behaviours = [episode_behaviour(e.actions, names, safe, late) for e in episodes]
         seen = observed_phase(behaviours, names, rounds, tolerance)
         ckey = condition_key(condition)
-        results.append(ConditionResult(key[0], episodes[0].condition, predicted[ckey], seen,
+        results.append(ConditionResult(key[0], condition, predicted[ckey], seen,
                                        boundary[ckey]))
     return sorted(results, key=lambda r: (r.model, [(k, _order(v)) for k, v in
                                                     sorted(r.condition.items())]))
