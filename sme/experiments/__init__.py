@@ -8,6 +8,7 @@ Built on Inspect (``inspect-ai``, the optional ``experiments`` extra); imported 
 * :mod:`.world` — one episode's world: outcomes drawn by the world program, payoffs;
 * :mod:`.conditions` — the conditions of an experiment (``--prior``, ``--set``, a grid);
 * :mod:`.task` — the Inspect task: one sample per episode, ``T`` rounds each;
+* :mod:`.run` — running it as a resumable Inspect eval set in one log directory;
 * :mod:`.bayes` — the ``sme/bayes`` model provider: the Bayesian learner of ``sme simulate``
   answering the text protocol;
 * :mod:`.records` — round records read from Inspect logs or from JSONL/CSV files;
