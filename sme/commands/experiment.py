@@ -18,7 +18,6 @@ from sme.cli import (
     settings_from,
 )
 from sme.commands.search import _radius as _share
-from sme.errors import SMEError
 
 
 def add_parser(commands: Any) -> None:
@@ -83,6 +82,7 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run an experiment, or report on logs."""
+    from sme.errors import SMEError
     from sme.scenario import load_scenario
 
     out = Path(args.out) if args.out else None
@@ -156,6 +156,8 @@ def _report(args: argparse.Namespace, scenario: Any, logs: list[Path], out: Path
 
 
 def _require_inspect() -> None:
+    from sme.errors import SMEError
+
     try:
         import inspect_ai  # noqa: F401
     except ImportError:
@@ -172,6 +174,8 @@ SECRET_WORDS = ("key", "token", "secret", "password")
 
 
 def _model_args(pairs: list[str]) -> dict[str, str]:
+    from sme.errors import SMEError
+
     out = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -187,6 +191,8 @@ def _model_args(pairs: list[str]) -> dict[str, str]:
 
 def _base_url(url: str | None) -> str | None:
     from urllib.parse import urlsplit
+
+    from sme.errors import SMEError
 
     if url is not None and urlsplit(url).password:
         raise SMEError("--model-base-url: the URL holds a password, and base URLs are "

@@ -222,7 +222,7 @@ def save_figure(results: Sequence[ConditionResult], path: Path, title: str) -> N
     from matplotlib.patches import Patch
 
     from sme.errors import SMEError
-    from sme.plots import _check, _pyplot, _save
+    from sme.plots import _check, _figure, _save
 
     _check(path)
     model = results[0].model
@@ -243,8 +243,8 @@ def save_figure(results: Sequence[ConditionResult], path: Path, title: str) -> N
         j = y.index(r.condition[axes[1]]) if len(axes) == 2 else 0
         grids["predicted"][j][i] = labels.index(r.predicted.value)
         grids["observed"][j][i] = labels.index(r.observed.phase)
-    plt = _pyplot()
-    fig, panels = plt.subplots(1, 2, figsize=(10.0, 4.4), dpi=150, sharey=True)
+    fig = _figure(10.0, 4.4)
+    panels = fig.subplots(1, 2, sharey=True)
     cmap = ListedColormap(colours)
     for panel, (side, grid) in zip(panels, grids.items(), strict=True):
         panel.imshow(grid, cmap=cmap, vmin=-0.5, vmax=len(labels) - 0.5, origin="lower",
@@ -270,4 +270,4 @@ def save_figure(results: Sequence[ConditionResult], path: Path, title: str) -> N
     fig.legend(handles=handles, loc="center right", frameon=False)
     fig.suptitle(f"{title}: predicted and observed phases")
     fig.tight_layout(rect=(0, 0, 0.86, 1))
-    _save(fig, path, plt)
+    _save(fig, path)
