@@ -9,10 +9,17 @@ lower envelope ``E(p) = min_i L_i(p)`` (within the tie tolerance).  Two exact co
   single reports, where the intervals locate mixed equilibria.
 * :func:`envelope_points` — which points are on the envelope for some ``p ∈ [0, 1]``:
   dominated points are discarded by a sort (``O(N log N)``), the remaining points, sorted by
-  ``K_a``, form the envelope's lower convex hull (Andrew's monotone chain, batched over
-  configurations, ``O(N)`` steps), and each point's gap to the envelope is measured at the
-  hull breakpoint its slope falls between (``L_i − E`` is convex in ``p``, so that is its
-  minimum).  Used by ``Γ`` on whole batches.
+  ``K_a``, form the envelope's lower convex hull, and each point's gap to the envelope is
+  measured at the hull breakpoint its slope falls between (``L_i − E`` is convex in ``p``, so
+  that is its minimum).  Used by ``Γ`` on whole batches.
+
+The hull is found by whole-batch passes (:func:`_hull_passes`): every point strictly above
+the chord of its two surviving neighbours is removed at once, until no pass removes one; a
+point strictly above a chord of two other points is never a hull vertex, so removing many at
+once is safe, and what remains is locally, hence globally, convex.  Typical envelopes (the
+KL curves of smooth models) need one or two passes; rows still changing after
+:data:`MAX_HULL_PASSES` finish with Andrew's monotone chain (:func:`_lower_hull`), so the
+result is the same either way.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ from dataclasses import dataclass
 import torch
 
 Tensor = torch.Tensor
+
+#: whole-batch removal passes before the remaining rows finish with the monotone chain
+MAX_HULL_PASSES = 16
 
 
 def envelope_intervals(k0: Tensor, k1: Tensor, ktol: Tensor) -> tuple[Tensor, Tensor, Tensor]:
@@ -119,6 +129,53 @@ class _Hull:
     vertex: Tensor  # (B, W) column of each hull vertex
 
 
+def _neighbours(alive: Tensor) -> tuple[Tensor, Tensor]:
+    """For every column, the nearest alive column to its left and to its right (``-1`` and
+    ``W`` where there is none), from running maxima: ``(prev, next)``, each ``(B, W)``."""
+    rows, width = alive.shape
+    columns = torch.arange(width, device=alive.device).expand(rows, width)
+    left = torch.cummax(torch.where(alive, columns, -1), dim=1).values
+    prev = torch.cat([torch.full_like(left[:, :1], -1), left[:, :-1]], dim=1)
+    flipped = torch.where(alive, width - 1 - columns, -1).flip(1)
+    right = (width - 1 - torch.cummax(flipped, dim=1).values).flip(1)
+    nxt = torch.cat([right[:, 1:], torch.full_like(right[:, :1], width)], dim=1)
+    return prev, nxt
+
+
+def _turn(x: Tensor, y: Tensor, alive: Tensor) -> tuple[Tensor, Tensor]:
+    """``(cross, interior)``: for every alive column ``a`` with alive neighbours ``o``
+    (left) and ``b`` (right), the cross product ``(a − o) × (b − o)`` (negative when ``a``
+    lies strictly above the chord ``ob``, zero when on it), and the mask of such columns."""
+    width = x.shape[1]
+    prev, nxt = _neighbours(alive)
+    interior = alive & (prev >= 0) & (nxt < width)
+    o, b = prev.clamp(min=0), nxt.clamp(max=width - 1)
+    ox, oy = torch.gather(x, 1, o), torch.gather(y, 1, o)
+    bx, by = torch.gather(x, 1, b), torch.gather(y, 1, b)
+    cross = (x - ox) * (by - oy) - (y - oy) * (bx - ox)
+    return cross, interior
+
+
+def _hull_passes(x: Tensor, y: Tensor, alive: Tensor) -> tuple[Tensor, Tensor]:
+    """The strict lower hull of the alive columns of rows sorted by ``x`` (then ``y``),
+    with no two alive columns equal: ``(vertex, converged)``, ``(B, W)`` and ``(B,)``.
+
+    Each pass removes every column strictly above the chord of its alive neighbours
+    (never a hull point); at the fixed point the chain is convex, and one more pass removes
+    the points inside its edges.  Rows still changing after :data:`MAX_HULL_PASSES` passes
+    are reported as not converged."""
+    changing = torch.ones(x.shape[0], dtype=torch.bool, device=x.device)
+    cross, interior = _turn(x, y, alive)
+    for _ in range(MAX_HULL_PASSES):
+        above = interior & (cross < 0)
+        changing = above.any(dim=1)
+        if not bool(changing.any()):
+            break
+        alive = alive & ~above
+        cross, interior = _turn(x, y, alive)
+    return alive & ~(interior & (cross == 0)), ~changing
+
+
 def _envelope_hull(k0: Tensor, k1: Tensor, ktol: Tensor) -> _Hull | None:
     """The lower hull of the undominated points that forms the envelope (``None`` when no
     point has both KLs finite anywhere in the batch)."""
@@ -134,15 +191,36 @@ def _envelope_hull(k0: Tensor, k1: Tensor, ktol: Tensor) -> _Hull | None:
     order = torch.gather(order, 1, torch.argsort(torch.gather(x, 1, order), dim=1, stable=True))
     x, y, index = (torch.gather(t, 1, order) for t in (x, y, index))
     valid = torch.gather(valid, 1, order)
-    stack, size = _lower_hull(x, y, valid)
+    # the envelope ends at the lowest point (the first in this order): the rest rises
     columns = torch.arange(x.shape[1], device=x.device).unsqueeze(0)
-    hy = torch.where(columns < size.unsqueeze(1), torch.gather(y, 1, stack), inf)
-    # the envelope ends at the hull vertex of least K_b; the chain rises after it
-    size = torch.where(size > 0, hy.argmin(dim=1) + 1, size)
-    hull_valid = columns < size.unsqueeze(1)
+    alive = valid & (columns <= torch.where(valid, y, inf).argmin(dim=1, keepdim=True))
+    copy = (x[:, 1:] == x[:, :-1]) & (y[:, 1:] == y[:, :-1])  # of the column before
+    first = torch.zeros(x.shape[0], 1, dtype=torch.bool, device=x.device)
+    distinct = alive & ~torch.cat([first, copy], dim=1)
+    vertex, converged = _hull_passes(x, y, distinct)
+    stack, hull_valid, _ = compact(vertex)
+    size = hull_valid.sum(dim=1)
+    if not bool(converged.all()):  # rare: finish those rows with the monotone chain
+        rows = ~converged
+        slow_stack, slow_size = _lower_hull(x[rows], y[rows], alive[rows])
+        stack, size = _merge_rows(stack, size, rows, slow_stack, slow_size)
+        hull_valid = torch.arange(stack.shape[1], device=x.device) < size.unsqueeze(1)
     hx = torch.where(hull_valid, torch.gather(x, 1, stack), inf)
-    hy = torch.where(hull_valid, hy, inf)
+    hy = torch.where(hull_valid, torch.gather(y, 1, stack), inf)
     return _Hull(index, valid, x, y, hx, hy, size, torch.gather(index, 1, stack))
+
+
+def _merge_rows(stack: Tensor, size: Tensor, rows: Tensor, other: Tensor, other_size: Tensor
+                ) -> tuple[Tensor, Tensor]:
+    """``stack``/``size`` with the ``rows`` mask's rows replaced by ``other``/``other_size``
+    (the monotone chain's, truncated at the lowest point it reached)."""
+    width = max(stack.shape[1], other.shape[1])
+    merged = torch.zeros(stack.shape[0], width, dtype=stack.dtype, device=stack.device)
+    merged[:, :stack.shape[1]] = stack
+    merged[rows] = torch.nn.functional.pad(other, (0, width - other.shape[1]))
+    size = size.clone()
+    size[rows] = other_size
+    return merged, size
 
 
 def _crossing(lx: Tensor, ly: Tensor, rx: Tensor, ry: Tensor) -> Tensor:

@@ -7,8 +7,9 @@ import math
 import pytest
 import torch
 
+import sme.envelope
 from sme.berk_nash import Tolerance, kl_tolerance
-from sme.envelope import envelope_intervals, envelope_points, undominated
+from sme.envelope import envelope_breakpoints, envelope_intervals, envelope_points, undominated
 
 
 def _random_kl(seed: int, rows: int, points: int) -> torch.Tensor:
@@ -76,3 +77,57 @@ def test_tied_points_are_all_on_the_envelope() -> None:
     k1 = torch.tensor([[1.0, 2.0, 3.0]], dtype=torch.float64)
     on = envelope_points(k0, k1, torch.tensor([1e-9], dtype=torch.float64))
     assert on.tolist() == [[True, True, True]]  # all tie at p = 0
+
+
+def _hard_kl(seed: int, rows: int, points: int) -> torch.Tensor:
+    """Random KL pairs with what breaks hull code: exact duplicates, collinear runs, equal
+    ``K_a``, infinities, convex fronts with bumps and fronts needing many removal passes."""
+    gen = torch.Generator().manual_seed(seed)
+    t = torch.linspace(0, 1, points, dtype=torch.float64)
+    noise = torch.rand(rows, points, 2, generator=gen, dtype=torch.float64)
+    kind = seed % 5
+    if kind == 0:
+        kl = (noise * 12).round() / 4  # a coarse grid: ties, duplicates, collinear points
+    elif kind == 1:
+        kl = (noise * 4).round() / 2
+        kl[:, points // 2:] = kl[:, :points - points // 2]  # every point twice
+    elif kind == 2:  # a convex front with bumps
+        kl = torch.stack([t, (1 - t) ** 2], -1).expand(rows, points, 2) + 0.01 * (noise < 0.3)
+    elif kind == 3:  # a concave front: every interior point goes, a few per pass
+        kl = torch.stack([t, 1 - t ** 3], -1).expand(rows, points, 2).clone()
+    else:
+        kl = noise * 3
+    kl = kl.clone()
+    kl[torch.rand(rows, points, 2, generator=gen) < 0.1] = math.inf
+    return kl
+
+
+def _breakpoint_lines(kl: torch.Tensor, ktol: torch.Tensor) -> list[list[tuple[float, ...]]]:
+    p, pair, valid = envelope_breakpoints(kl[..., 0], kl[..., 1], ktol)
+    return [sorted((float(p[r, h]), *kl[r, pair[r, h]].flatten().tolist())
+                   for h in range(p.shape[1]) if bool(valid[r, h])) for r in range(p.shape[0])]
+
+
+@pytest.mark.parametrize("passes", [1, 2, sme.envelope.MAX_HULL_PASSES])
+@pytest.mark.parametrize("seed", range(25))
+def test_batched_hull_passes_agree_with_the_monotone_chain(
+        seed: int, passes: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole-batch removal passes (with the monotone chain for rows still changing after
+    ``passes``) give exactly the envelope and breakpoints of the monotone chain alone."""
+    kl = _hard_kl(seed, rows=12, points=1 + (7 * seed) % 61)
+    ktol = kl_tolerance(kl, Tolerance())
+    monkeypatch.setattr(sme.envelope, "MAX_HULL_PASSES", 0)  # every row: the chain
+    chain_points = envelope_points(kl[..., 0], kl[..., 1], ktol)
+    chain_breaks = _breakpoint_lines(kl, ktol)
+    monkeypatch.setattr(sme.envelope, "MAX_HULL_PASSES", passes)
+    assert torch.equal(envelope_points(kl[..., 0], kl[..., 1], ktol), chain_points)
+    assert _breakpoint_lines(kl, ktol) == chain_breaks
+
+
+def test_a_concave_front_keeps_only_its_two_ends() -> None:
+    t = torch.linspace(0, 1, 9, dtype=torch.float64)
+    k0, k1 = t.unsqueeze(0), (1 - t ** 3).unsqueeze(0)
+    p, pair, valid = envelope_breakpoints(k0, k1, torch.tensor([1e-9], dtype=torch.float64))
+    assert pair[valid].tolist() == [[0, 8]] and p[valid].tolist() == [0.5]  # p = 1 − p
+    on = envelope_points(k0, k1, torch.tensor([1e-9], dtype=torch.float64))
+    assert on.tolist() == [[True] + [False] * 7 + [True]]
