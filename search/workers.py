@@ -27,6 +27,7 @@ from typing import Any
 
 from search.job import SearchJob
 from sme.errors import SMEError
+from sme.threads import threads_for
 
 #: seconds between two looks at the study while workers run
 POLL_SECONDS = 0.5
@@ -95,7 +96,7 @@ def run_workers(job: SearchJob, quotas: list[int],
     reports: Any = context.Queue()
     stop_event = context.Event()
     share = [(k, q) for k, q in enumerate(quotas) if q > 0]
-    threads = job.threads or max(1, (os.cpu_count() or 1) // max(1, len(share)))
+    threads = threads_for(job.threads, workers=len(share))  # never more than the cores
     processes = {k: context.Process(target=_worker_main,
                                     args=(job, k, q, threads, reports, stop_event),
                                     name=f"sme-search-worker-{k}")

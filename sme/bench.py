@@ -1,17 +1,28 @@
 """``sme bench``: throughput and memory figures, each against a plain baseline in the same run.
 
-Each measurement runs in a fresh process so that its peak resident memory is its own.
+Each measurement runs in a fresh process so that its peak resident memory is its own, with
+the intra-op threads of :mod:`sme.threads`.  The measurement under load starts its own
+CPU-bound competitor processes (:data:`COMPETITORS_PER_CORE` per usable core, each stopping
+by itself after :data:`COMPETITOR_SECONDS` and killed when the measurement ends) and times
+the same analysis with one thread per core (torch's default), with the chosen threads and
+with one thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import platform
 import resource
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
+
+#: CPU-bound competitor processes per usable core in the measurement under load
+COMPETITORS_PER_CORE = 2
+#: seconds after which a competitor stops by itself (it is killed earlier, at the end)
+COMPETITOR_SECONDS = 600.0
 
 
 def _peak_rss_mb() -> float:
@@ -36,6 +47,12 @@ def _settings(device: str) -> Any:
     return Settings(device=device)
 
 
+def _configs(batch: int) -> list[dict[str, float]]:
+    """``batch`` prior and world configurations of the linear-Gaussian example."""
+    return [{"lo": -5.0 + 4.0 * k / batch, "m0": 3.0, "m1": float(k % 7) - 1.0}
+            for k in range(batch)]
+
+
 def _analysis(device: str, batch: int, plain_configs: int) -> dict[str, Any]:
     """Configurations per second, batched (compile + set + phase) and plain."""
     import torch
@@ -45,8 +62,7 @@ def _analysis(device: str, batch: int, plain_configs: int) -> dict[str, Any]:
 
     scenario = _scenario("linear_gaussian")
     settings = _settings(device)
-    configs = [{"lo": -5.0 + 4.0 * k / batch, "m0": 3.0, "m1": float(k % 7) - 1.0}
-               for k in range(batch)]
+    configs = _configs(batch)
     analyze_batch(scenario, configs[:8], settings)  # warm-up
     start = time.perf_counter()
     result = analyze_batch(scenario, configs, settings)
@@ -98,9 +114,85 @@ def _search(device: str, trials: int) -> dict[str, Any] | None:
     return measure(_scenario("sycophancy"), _settings(device), trials)
 
 
-def _child(conn: Any, fn: Callable[..., dict[str, Any] | None], args: tuple[Any, ...]
-           ) -> None:
+def _timed_analyses(device: str, batch: int, default_threads: int) -> dict[str, Any]:
+    """Seconds for one batched analysis of ``batch`` configurations with ``default_threads``
+    intra-op threads, with the threads :func:`sme.threads.choose_threads` picks now, and with
+    one thread (one process, the thread count changed between runs)."""
+    import torch
+
+    from sme.analysis import analyze_batch
+    from sme.threads import choose_threads
+
+    scenario = _scenario("linear_gaussian")
+    settings = _settings(device)
+    configs = _configs(batch)
+    analyze_batch(scenario, configs[:8], settings)  # warm-up
+    seconds: dict[str, float] = {}
+    counts = {"default": default_threads, "chosen": choose_threads(), "one_thread": 1}
+    for name, count in counts.items():
+        torch.set_num_threads(count)
+        start = time.perf_counter()
+        analyze_batch(scenario, configs, settings)
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        seconds[name] = time.perf_counter() - start
+    return {"default_threads": default_threads, "default_s": seconds["default"],
+            "chosen_threads": counts["chosen"], "chosen_s": seconds["chosen"],
+            "one_thread_s": seconds["one_thread"],
+            "default_vs_chosen": seconds["default"] / seconds["chosen"],
+            "chosen_vs_one": seconds["chosen"] / seconds["one_thread"]}
+
+
+def _spin(seconds: float) -> None:
+    """A CPU-bound competitor: busy until ``seconds`` have passed."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+@contextlib.contextmanager
+def competitors(count: int, seconds: float = COMPETITOR_SECONDS) -> Iterator[list[Any]]:
+    """``count`` CPU-bound processes running for the duration of the block, which gets
+    them (each stops by itself after ``seconds``; all are terminated, then killed, when the
+    block ends)."""
+    ctx = multiprocessing.get_context("spawn")
+    processes = [ctx.Process(target=_spin, args=(seconds,), daemon=True,
+                             name=f"sme-bench-competitor-{k}") for k in range(count)]
     try:
+        for process in processes:
+            process.start()
+        yield processes
+    finally:
+        started = [process for process in processes if process.pid is not None]
+        for process in started:
+            if process.is_alive():
+                process.terminate()
+        for process in started:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+
+def _under_load(device: str, batch: int) -> dict[str, Any]:
+    """The same analysis in a fresh process beside CPU-bound competitors, with one thread
+    per usable core (torch's default), the chosen threads and one thread."""
+    from sme.threads import usable_cores
+
+    cores = usable_cores()
+    count = COMPETITORS_PER_CORE * cores
+    with competitors(count):
+        figures = _isolated(_timed_analyses, device, batch, cores)
+    assert figures is not None
+    return {"competitors": count, "batch": batch, "cores": cores, **figures}
+
+
+def _child(conn: Any, threads: int, fn: Callable[..., dict[str, Any] | None],
+           args: tuple[Any, ...]) -> None:
+    try:
+        import torch
+
+        torch.set_num_threads(threads)
         result = fn(*args)
         if result is not None:
             result["peak_rss_mb"] = _peak_rss_mb()
@@ -114,7 +206,9 @@ def _child(conn: Any, fn: Callable[..., dict[str, Any] | None], args: tuple[Any,
 def _isolated(fn: Callable[..., dict[str, Any] | None], *args: Any) -> dict[str, Any] | None:
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(child, fn, args))
+    import torch
+
+    process = ctx.Process(target=_child, args=(child, torch.get_num_threads(), fn, args))
     process.start()
     child.close()
     status, payload = parent.recv()
@@ -136,7 +230,9 @@ def _measure_all(device: str, quick: bool, say: Callable[[str], None]) -> dict[s
     sim = _isolated(_simulate, device, 200 if quick else 2000, 100 if quick else 500)
     say(f"search ({device})")
     search = _isolated(_search, device, 64 if quick else 512)
-    figures = [x for x in (analysis, diagram, sim, search) if x]
+    say(f"analysis under load ({device})")
+    load = _under_load(device, 256 if quick else 2048)  # its runs are isolated
+    figures = [x for x in (analysis, diagram, sim, search, load) if x]
     return {
         "device": device,
         "device_name": torch.cuda.get_device_name(0) if device.startswith("cuda")
@@ -148,6 +244,7 @@ def _measure_all(device: str, quick: bool, say: Callable[[str], None]) -> dict[s
         "phase_diagram": diagram,
         "search": search,
         "simulate": sim,
+        "under_load": load,
         "peak_rss_mb": max(x["peak_rss_mb"] for x in figures),
     }
 

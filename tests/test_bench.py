@@ -27,6 +27,12 @@ def test_bench_json_has_the_documented_figures(capsys: pytest.CaptureFixture[str
                                                         / search["sqlite_trials_per_s"])
     assert data["peak_rss_mb"] >= analysis["peak_rss_mb"] > 0
     assert data["device"] == "cpu"
+    load = data["under_load"]
+    assert load["competitors"] >= load["cores"] == load["default_threads"]
+    assert load["chosen_threads"] == 1  # the competitors leave no core free: one thread
+    assert load["default_vs_chosen"] == pytest.approx(load["default_s"] / load["chosen_s"])
+    assert load["chosen_vs_one"] == pytest.approx(load["chosen_s"] / load["one_thread_s"])
+    assert data["peak_rss_mb"] >= load["peak_rss_mb"] > 0
 
 
 def test_a_cuda_run_reports_the_cpu_figures_beside_it(monkeypatch: pytest.MonkeyPatch,

@@ -18,7 +18,9 @@ def add_parser(commands: Any) -> None:
         "throughput (configurations per second: compile + Berk–Nash set + phase) against a "
         "plain per-point Python loop on the same scenario and points; a 200 × 200 phase "
         "diagram; learner-steps per second; search trials per second with the default "
-        "storage; and the peak memory of each.",
+        "storage; the same analysis beside CPU-bound competitor processes that the bench "
+        "starts and stops, with torch's default threads, the chosen threads and one "
+        "thread; and the peak memory of each.",
     )
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--quick", action="store_true", help="smaller workloads")
@@ -69,6 +71,15 @@ def _table(figures: dict[str, Any]) -> Any:
     table.add_row("simulation", f"{sim['learner_steps_per_s']:,.0f} learner-steps/s",
                   f"{sim['learners']} learners × {sim['steps']} steps",
                   f"{sim['peak_rss_mb']:.0f} MB")
+    load = figures.get("under_load")
+    if load:
+        table.add_row(
+            f"analysis under load ({load['competitors']} CPU-bound competitors)",
+            f"{load['chosen_s']:.2f} s with {load['chosen_threads']} chosen threads",
+            f"default {load['default_threads']} threads {load['default_s']:.2f} s "
+            f"(×{load['default_vs_chosen']:.1f} the chosen time); one thread "
+            f"{load['one_thread_s']:.2f} s (chosen/one ×{load['chosen_vs_one']:.2f}); "
+            f"{load['batch']} configs", f"{load['peak_rss_mb']:.0f} MB")
     if search:
         table.add_row("search", f"{search['trials_per_s']:,.1f} trials/s",
                       f"evaluation share {search['evaluation_share']:.0%}; journal ×"

@@ -115,8 +115,8 @@ def add_parser(commands: Any) -> None:
                         help="largest neighbour step, in units of each parameter's declared "
                         "range (default 0.2)")
     parser.add_argument("--threads", type=positive_int, default=None, metavar="N",
-                        help="torch threads per process (default: torch's choice; with "
-                        "--workers K, the cores shared among the workers)")
+                        help="torch threads per process (default: OMP_NUM_THREADS if set, else "
+                        "the free cores, shared among the --workers K processes)")
     parser.add_argument("--export", metavar="FILE",
                         help="at the end, export the best safe prior (.toml, .json, .yaml)")
     parser.add_argument("--force", action="store_true",
