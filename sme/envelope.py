@@ -65,16 +65,24 @@ def undominated(k0: Tensor, k1: Tensor, ktol: Tensor) -> Tensor:
     """``(B, N)``: points with both KLs finite that no other point beats by more than
     ``ktol`` on both actions (a point so beaten never minimises any mixture within the
     tolerance).  ``O(N log N)`` by sorting on ``K_0``."""
+    keep, order, _, _ = _undominated_by_k0(k0, k1, ktol)
+    return torch.zeros_like(keep).scatter_(1, order, keep)
+
+
+def _undominated_by_k0(k0: Tensor, k1: Tensor, ktol: Tensor
+                       ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """:func:`undominated` in the order of a stable sort on ``K_0`` (infinite points last):
+    ``(keep, order, x, y)``, ``keep`` and the KLs ``x``, ``y`` at the columns ``order``."""
     finite = torch.isfinite(k0) & torch.isfinite(k1)
     inf = torch.full_like(k0, math.inf)
-    x = torch.where(finite, k0, inf)
-    y = torch.where(finite, k1, inf)
-    x_sorted, order = torch.sort(x, dim=1)
-    y_prefix_min = torch.cummin(torch.gather(y, 1, order), dim=1).values
-    cut = torch.searchsorted(x_sorted.contiguous(), (x - ktol.reshape(-1, 1)).contiguous())
+    x, order = torch.sort(torch.where(finite, k0, inf), dim=1, stable=True)
+    y = torch.gather(torch.where(finite, k1, inf), 1, order)
+    y_prefix_min = torch.cummin(y, dim=1).values
+    cut = torch.searchsorted(x, x - ktol.reshape(-1, 1))
     padded = torch.cat([inf[:, :1], y_prefix_min], dim=1)  # padded[c] = min of the first c
     best_left = torch.gather(padded, 1, cut)
-    return finite & ~(best_left < y - ktol.reshape(-1, 1))
+    keep = torch.isfinite(y) & ~(best_left < y - ktol.reshape(-1, 1))
+    return keep, order, x, y
 
 
 def compact(mask: Tensor, *values: Tensor) -> tuple[Tensor, Tensor, list[Tensor]]:
@@ -179,18 +187,18 @@ def _hull_passes(x: Tensor, y: Tensor, alive: Tensor) -> tuple[Tensor, Tensor]:
 def _envelope_hull(k0: Tensor, k1: Tensor, ktol: Tensor) -> _Hull | None:
     """The lower hull of the undominated points that forms the envelope (``None`` when no
     point has both KLs finite anywhere in the batch)."""
-    keep = undominated(k0, k1, ktol)
+    keep, order, x_sorted, y_sorted = _undominated_by_k0(k0, k1, ktol)
     if not bool(keep.any()):
         return None
-    index, valid, (x, y) = compact(keep, k0, k1)
+    _, valid, (x, y, index) = compact(keep, x_sorted, y_sorted, order)  # sorted by x
     inf = torch.tensor(math.inf, dtype=k0.dtype, device=k0.device)
-    # sort each row by x, then y (invalid entries last)
     x = torch.where(valid, x, inf)
     y = torch.where(valid, y, inf)
-    order = torch.argsort(y, dim=1, stable=True)
-    order = torch.gather(order, 1, torch.argsort(torch.gather(x, 1, order), dim=1, stable=True))
-    x, y, index = (torch.gather(t, 1, order) for t in (x, y, index))
-    valid = torch.gather(valid, 1, order)
+    if bool(((x[:, 1:] == x[:, :-1]) & (y[:, 1:] < y[:, :-1])).any()):  # equal x: y first
+        by_y = torch.argsort(y, dim=1, stable=True)
+        by_xy = torch.gather(by_y, 1, torch.argsort(torch.gather(x, 1, by_y), dim=1,
+                                                    stable=True))
+        x, y, index, valid = (torch.gather(t, 1, by_xy) for t in (x, y, index, valid))
     # the envelope ends at the lowest point (the first in this order): the rest rises
     columns = torch.arange(x.shape[1], device=x.device).unsqueeze(0)
     alive = valid & (columns <= torch.where(valid, y, inf).argmin(dim=1, keepdim=True))
