@@ -263,16 +263,13 @@ def envelope_points(k0: Tensor, k1: Tensor, ktol: Tensor) -> Tensor:
     """``(B, N)``: points in ``Θ((1 − p) δ_a + p δ_b)`` for some ``p ∈ [0, 1]``, within
     ``ktol``.  Rows where no point has both KLs finite give every point (the literal argmin
     of an all-infinite loss).  Exact; see the module docstring for the method."""
-    batch, n = k0.shape
-    out = torch.zeros(batch, n, dtype=torch.bool, device=k0.device)
-    none_finite = ~(torch.isfinite(k0) & torch.isfinite(k1)).any(dim=1)
-    out[none_finite] = True
     hull = _envelope_hull(k0, k1, ktol)
     if hull is None:
-        return out
+        return torch.ones(k0.shape, dtype=torch.bool, device=k0.device)
     index, valid, x, y = hull.index, hull.valid, hull.x, hull.y
     hx, hy, size = hull.hx, hull.hy, hull.size
-    hull_valid = torch.isfinite(hx)
+    none_finite = ~valid.any(dim=1)  # a row with a finite point keeps its best one
+    hull_valid = torch.arange(hx.shape[1], device=hx.device) < size.unsqueeze(1)
     inf = torch.tensor(math.inf, dtype=k0.dtype, device=k0.device)
     # slopes in p of the hull lines, decreasing along the hull; negate to search ascending
     neg_slope = torch.where(hull_valid, hx - hy, inf)
@@ -293,6 +290,6 @@ def envelope_points(k0: Tensor, k1: Tensor, ktol: Tensor) -> Tensor:
     envelope = torch.minimum(envelope, (1 - p) * rx + p * ry)
     gap = (1 - p) * x + p * y - envelope
     on = valid & (gap <= ktol.reshape(-1, 1))
-    rows = torch.arange(batch, device=k0.device).unsqueeze(1).expand_as(index)
-    out[rows[on], index[on]] = True
-    return out
+    # ``index`` holds distinct columns in every row, so each column is written once
+    out = torch.zeros(k0.shape, dtype=torch.bool, device=k0.device).scatter_(1, index, on)
+    return out | none_finite.unsqueeze(1)
