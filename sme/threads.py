@@ -9,7 +9,9 @@ phase diagram took five times as long as with one thread).  The rule here:
 
 where ``cores`` are the CPUs this process may run on (``os.sched_getaffinity``), ``busy``
 the processes already running on them (the kernel's count of runnable tasks, less this
-one, sampled a few times; the one-minute load average where that count is unavailable),
+one: the most seen in a few samples, since a thread that shares a core slows every parallel
+operation far more than a missing thread would; the one-minute load average where that
+count is unavailable),
 and ``workers`` the processes of this run that compute at the same time (``--workers K``).
 A user's choice wins: ``--threads N`` or the ``OMP_NUM_THREADS`` environment variable.
 """
@@ -17,11 +19,10 @@ A user's choice wins: ``--threads N`` or the ``OMP_NUM_THREADS`` environment var
 from __future__ import annotations
 
 import os
-import statistics
 import time
 
 #: samples of the runnable-task count, and seconds between them
-LOAD_SAMPLES, LOAD_SAMPLE_GAP = 3, 0.004
+LOAD_SAMPLES, LOAD_SAMPLE_GAP = 5, 0.005
 
 
 def usable_cores() -> int:
@@ -36,8 +37,9 @@ def usable_cores() -> int:
 
 
 def _runnable_others() -> float | None:
-    """Median number of runnable tasks other than this one (``/proc/loadavg``'s fourth field
-    counts the reader itself), or ``None`` where the kernel does not say."""
+    """The most runnable tasks other than this one seen in :data:`LOAD_SAMPLES` samples
+    (``/proc/loadavg``'s fourth field counts the reader itself), or ``None`` where the
+    kernel does not say."""
     counts = []
     for k in range(LOAD_SAMPLES):
         try:
@@ -48,7 +50,7 @@ def _runnable_others() -> float | None:
             return None
         if k + 1 < LOAD_SAMPLES:
             time.sleep(LOAD_SAMPLE_GAP)
-    return statistics.median(counts)
+    return float(max(counts))
 
 
 def current_load() -> float:
