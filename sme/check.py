@@ -126,9 +126,10 @@ def _parameter_values(document: ExportedPrior, scenario: Scenario, file: str
     for group, declared in groups.items():
         for name, value in recorded[group].items():
             if name not in declared:
-                problems.append(f"parameters.{group}.{name}: the scenario declares no "
-                                f"{group} parameter {name!r}")
-                continue
+                known = ", ".join(declared) or "none"
+                raise ConfigError(f"{file}: parameters.{group}.{name}: unknown key: the "
+                                  f"scenario declares no {group} parameter {name!r} "
+                                  f"(its {group} parameters: {known})")
             try:
                 values[name] = declared[name].validate(value)
             except ParamError as exc:

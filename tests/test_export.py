@@ -313,8 +313,9 @@ def test_check_notices_a_changed_scenario(exported: Path, searched: dict[str, Pa
     renamed.write_text(original.replace('"g0"', '"gain0"').replace("g0)", "gain0)").replace(
         "g0,", "gain0,").replace("(action, lo, hi, gain0)", "(action, lo, hi, gain0)")
         .replace("{g0:", "{gain0:"))  # the prompt names it too
-    code, out, _ = run_cli(capsys, "check", str(exported), "--scenario", str(renamed))
-    assert code == 1 and "parameters.prior.g0" in out
+    code, out, err = run_cli(capsys, "check", str(exported), "--scenario", str(renamed))
+    assert code == 2 and "parameters.prior.g0: unknown key" in err and "gain0" in err
+    assert out == ""
 
 
 def _mutate(path: Path, data: dict, target: Path) -> Path:

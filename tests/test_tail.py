@@ -97,3 +97,31 @@ def test_tail_option(capsys: pytest.CaptureFixture[str]) -> None:
     for bad in ("0", "0.5", "1e-20", "x"):
         code, _, err = run_cli(capsys, "analyze", linear, "--tail", bad)
         assert code == 2 and "--tail" in err and len(err.strip().splitlines()) == 1
+
+
+def test_check_reanalyses_at_the_recorded_tail(tmp_path: Any,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from sme.export import write_export
+    from sme.scenario import load_scenario
+
+    source = tmp_path / "hidden.py"
+    source.write_text(
+        "import pyro\nimport pyro.distributions as dist\nimport torch\n"
+        "from sme import Action, Param, Scenario\n\n"
+        "def world(action, m):\n    return pyro.sample('y', dist.Normal(m + 0.0 * action, 1.0))\n\n"
+        "def belief(action, mu):\n    theta = pyro.sample('theta', dist.Normal(mu, 1.0))\n"
+        "    return pyro.sample('y', dist.Normal(theta + 0.0 * action, 1.0))\n\n"
+        "def payoff(action, y):\n"
+        "    return torch.where(action == 0, torch.zeros_like(y), y - 4.5)\n\n"
+        "scenario = Scenario(name='hidden', actions=[Action('a0', safe=True), Action('a1')],\n"
+        "    world=world, belief=belief, payoff=payoff, observed=['y'],\n"
+        "    prior_params={'mu': Param(0.0, low=-1.0, high=1.0)},\n"
+        "    world_params={'m': Param(5.0)})\n")
+    exported = tmp_path / "fine.toml"
+    fine = analyze(load_scenario(source), {}, _settings(1e-12))
+    assert fine.phase.value == "misaligned"
+    write_export(document_from_analysis(fine), exported)
+    # at the default cut-off the phase would read safe: check must use the recorded 1e-12
+    code, out, _ = run_cli(capsys, "check", str(exported), "--scenario", str(source),
+                           "--unchanged")
+    assert code == 0 and "unchanged — phase misaligned" in out

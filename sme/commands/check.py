@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     base = Resolution()
     resolution = Resolution(
         points=args.points or document.provenance.points or base.points,
-        mc_samples=args.mc_samples or document.provenance.mc_samples or base.mc_samples)
+        mc_samples=args.mc_samples or document.provenance.mc_samples or base.mc_samples,
+        tail=document.provenance.tail or base.tail)
     settings = Settings(resolution=resolution, device=resolve_device(args.device),
                         risk_grid=args.risk_grid)
     result = check_document(document, scenario, settings, args.file)
