@@ -16,16 +16,19 @@ minimum, ``m`` the largest per-action minimal KL of the configuration; an action
 a point when its payoff is within ``utility_rtol · max |U|`` of the best (relative, so scaling
 payoffs never changes an answer).
 
-**Exactness.**  For two actions ``Γ`` is exact on the given points: the set of points that
-minimise ``(1−p)K_0 + pK_1`` for some ``p`` is the lower envelope of the KL lines
-(:mod:`sme.envelope`), and with two actions a point-mass belief is as general as any
+**Exactness.**  ``Γ`` is exact on the given points for any number of actions.  For two
+actions the set of points that minimise ``(1−p)K_0 + pK_1`` for some ``p`` is the lower
+envelope of the KL lines (:mod:`sme.envelope`), and a point-mass belief is as general as any
 mixture.  With three or more actions a belief spread over tied points can make an action
-optimal that is optimal at none of them (:mod:`sme.mixed_beliefs`), so beliefs over the
-whole tie set are considered at every mixture examined: the pure actions, the breakpoints
-of each pair's envelope (where two points tie) and a simplex grid of ``A'``; every point
-that fits some mixture of a pair is found exactly.  Ties that happen only at interior
-mixtures between grid nodes (three or more actions of ``A'`` in the support) may still be
-missed.
+optimal that is optimal at none of them (:mod:`sme.mixed_beliefs`).  Batched passes first
+settle what they can: an action is *in* ``Γ`` when it is optimal under some belief on a
+tie set met at a pure action, at a breakpoint of a pair's envelope or at a node of a
+simplex grid (each a real ``Θ(σ)``), and *out* when it is optimal under no belief over the
+points that no other point beats on every action of ``A'`` (a superset of every
+``Θ(σ)``).  The configurations with actions left open get the exact step: every ``Θ(σ)``
+is contained in the tie set at a vertex of the envelope over ``Δ(A')``
+(:mod:`sme.tie_sets`), so an open action is in ``Γ`` iff some belief on one of those tie
+sets makes it optimal (a linear program, :func:`sme.mixed_beliefs.optimal_by_lp`).
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ from dataclasses import dataclass
 import torch
 
 from sme.envelope import envelope_breakpoints, envelope_intervals, envelope_points
-from sme.mixed_beliefs import optimal_on_members, optimal_under_mixtures
+from sme.mixed_beliefs import optimal_on_members, optimal_on_some, optimal_under_mixtures
+from sme.tie_sets import vertex_tie_sets
 
 Tensor = torch.Tensor
 
@@ -49,6 +53,7 @@ __all__ = [
     "envelope_points",
     "fitted_points",
     "kl_tolerance",
+    "never_fitting",
     "optimal_actions",
     "pure_equilibria",
     "rationalizable_set",
@@ -198,7 +203,28 @@ class GammaOperator:
             pairs, valid = self.breakpoint_pairs(a, b)
             mixed = optimal_on_members(utility, pairs[rows], valid[rows], utol, optimal)
             responses = responses | mixed.any(dim=1)
-        return responses
+        return self._settle_open(subset, rows, responses)
+
+    def _settle_open(self, subset: tuple[int, ...], rows: Tensor, responses: Tensor) -> Tensor:
+        """Decide the actions the batched passes left open (see the module docstring)."""
+        if bool(responses.all()):
+            return responses
+        todo = torch.nonzero(~responses.all(dim=1)).flatten()
+        picked = torch.nonzero(rows).flatten()[todo]
+        kl = self.kl[picked][:, :, list(subset)]
+        utility, utol, ktol = self.utility[picked], self.utol[picked], self.ktol[picked]
+        optimal = self.optimal[picked]
+        candidates = ~never_fitting(kl, ktol)  # (b, N) ⊇ every Θ(σ), σ ∈ Δ(subset)
+        possible = optimal_under_mixtures(utility, candidates.unsqueeze(1), utol, optimal)[:, 0]
+        open_actions = possible & ~responses[todo]
+        result = responses.clone()
+        for r in torch.nonzero(open_actions.any(dim=1)).flatten().tolist():
+            sets = vertex_tie_sets(kl[r].detach().cpu().double().numpy(), float(ktol[r]))
+            masks = torch.as_tensor(sets, device=kl.device)
+            for action in torch.nonzero(open_actions[r]).flatten().tolist():
+                if optimal_on_some(utility[r], masks, action, float(utol[r]), optimal[r]):
+                    result[todo[r], action] = True
+        return result
 
     def breakpoint_pairs(self, a: int, b: int) -> tuple[Tensor, Tensor]:
         """``(B, H, 2)`` point pairs tied where the envelope of the KL lines of ``a`` and
@@ -220,6 +246,23 @@ class GammaOperator:
             if subset:
                 out[rows] = self.of_subset(subset, rows)
         return out
+
+
+def never_fitting(kl: Tensor, ktol: Tensor, budget: int = 1 << 24) -> Tensor:
+    """``(B, N)``: points ``i`` beaten by some point ``j`` by more than ``ktol`` on every
+    action (``K[j, a] < K[i, a] − ktol`` for all ``a``; a finite KL beats ``+∞``).  Such a
+    point is in no ``Θ(σ)``: ``Σ_a σ_a K[j, a] < Σ_a σ_a K[i, a] − ktol`` for every ``σ``.
+    ``O(N² |A|)`` per configuration, in blocks of about ``budget`` comparisons."""
+    batch, n, actions = kl.shape
+    out = torch.zeros(batch, n, dtype=torch.bool, device=kl.device)
+    threshold = kl - ktol.reshape(-1, 1, 1)  # (B, N, A); ∞ stays ∞
+    step = max(1, budget // max(n * actions, 1))
+    for row in range(batch):
+        for start in range(0, n, step):
+            block = threshold[row, start:start + step]  # (c, A): the points i tested
+            beaten = (kl[row].unsqueeze(0) < block.unsqueeze(1)).all(dim=-1)  # (c, N over j)
+            out[row, start:start + step] = beaten.any(dim=-1)
+    return out
 
 
 def rationalizable_set(gamma: GammaOperator) -> Tensor:

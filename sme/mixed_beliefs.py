@@ -17,25 +17,30 @@ actions beats it at every point of ``T`` (Pearce, *Econometrica* 1984, Lemma 3).
 
 * three actions (``τ = (t, 1 − t)``): ``max_i`` of lines in ``t`` is convex, so bisection on
   the slope of the active line finds its minimum to machine precision — exact;
-* four or more: a dominating ``τ`` is sought by multiplicative weights against the best
-  responding point (a no-regret dynamic whose average converges to the minimax ``τ``).  An
-  action is excluded only when a ``τ`` found *certifies* domination by more than the
-  tolerance, so an unfinished search can only keep an action in ``Γ``, never drop one
-  that belongs there (erring towards a larger set, never towards a false "safe").
+* four or more: a batched screen settles what it can with certificates (one- and
+  two-point tie sets exactly; a belief or a dominating mixture found cheaply otherwise,
+  :func:`screen`).  Every case left is decided by the linear program
+  ``max_{μ ∈ Δ(T)} min_c Σ_i μ_i D[i, c]`` (HiGHS, :func:`scipy.optimize.linprog`), whose
+  solution is checked on the data: its ``μ`` certifies optimality, its dual ``τ``
+  certifies domination.  Exact up to the solver's precision; when neither certificate
+  clears the tolerance (a value within about ``10⁻⁹`` of the tie threshold) the action is
+  kept, erring towards a larger set, never towards a false "safe".
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
+from scipy.optimize import linprog
 
 from sme.envelope import compact
 
 Tensor = torch.Tensor
 
 BISECTION_STEPS = 64  # halvings of [0, 1]: below double precision
-HEDGE_STEPS = 400  # multiplicative-weights rounds for four or more actions
+HEDGE_STEPS = 60  # multiplicative-weights rounds of the screen (four or more actions)
 
 
 def optimal_under_mixtures(utility: Tensor, points: Tensor, utol: Tensor,
@@ -92,6 +97,35 @@ def optimal_on_members(utility: Tensor, members: Tensor, valid: Tensor, utol: Te
     return result
 
 
+def optimal_on_some(utility: Tensor, sets: Tensor, action: int, utol: float,
+                    point_optimal: Tensor) -> bool:
+    """Whether ``action`` is optimal under some belief on one of the tie sets ``sets``
+    ``(T, N)`` of one configuration (``utility`` ``(N, A)``, ``point_optimal`` ``(N, A)``).
+
+    Cheapest first: a member point where it is optimal; then the batched search for a
+    dominating mixture over all sets; then the linear program on the sets that search left
+    open, stopping at the first that makes the action optimal."""
+    if bool((sets & point_optimal[:, action]).any()):
+        return True
+    sets = sets[sets.sum(dim=1) >= 2]
+    if sets.shape[0] == 0 or utility.shape[-1] <= 2:
+        return False
+    members, valid, _ = compact(sets)
+    others = [c for c in range(utility.shape[-1]) if c != action]
+    u = utility[members]  # (T, W, A)
+    gain = u[..., action:action + 1] - u[..., others]
+    tol = torch.full((sets.shape[0],), utol, dtype=utility.dtype, device=utility.device)
+    if gain.shape[-1] == 2:
+        return not bool(_bisect_two(gain, valid).lt(-tol).all())
+    beaten, optimal = screen(gain, valid, tol)
+    if bool(optimal.any()):
+        return True
+    for m in torch.nonzero(~beaten).flatten().tolist():
+        if optimal_by_lp(gain[m][valid[m]].detach().cpu().double().numpy(), utol):
+            return True
+    return False
+
+
 def _decide(utility: Tensor, rows: Tensor, members: Tensor, valid: Tensor, utol: Tensor,
             undecided: Tensor) -> Tensor:
     """``(M, A)``: for tie set ``m`` (points ``members[m]`` of configuration ``rows[m]``),
@@ -115,13 +149,102 @@ def dominated(gain: Tensor, members: Tensor, utol: Tensor) -> Tensor:
     ``utol`` at every member point, i.e. ``min_τ max_{i ∈ T} τ · gain[i] < −utol``.
 
     ``gain`` is ``(M, N, k)`` (the action's payoff minus each other action's), ``members``
-    ``(M, N)``.  Exact for ``k = 2`` (bisection), certified-only for ``k ≥ 3``.
+    ``(M, N)``.  Bisection for ``k = 2``; for ``k ≥ 3`` the batched screen
+    (:func:`screen`), then the linear program for every case it leaves open.
     """
     if gain.shape[-1] == 1:
         return (torch.where(members, gain[..., 0], -math.inf).max(dim=1).values < -utol)
     if gain.shape[-1] == 2:
         return _bisect_two(gain, members) < -utol
-    return _hedge(gain, members) < -utol
+    beaten, optimal = screen(gain, members, utol)
+    result = beaten.clone()
+    for m in torch.nonzero(~beaten & ~optimal).flatten().tolist():
+        chosen = gain[m][members[m]].detach().cpu().double().numpy()
+        result[m] = not optimal_by_lp(chosen, float(utol[m]))
+    return result
+
+
+def screen(gain: Tensor, members: Tensor, utol: Tensor, search: bool = True
+           ) -> tuple[Tensor, Tensor]:
+    """Batched, certified answers for ``k ≥ 3`` other actions: ``(beaten, optimal)``, each
+    ``(M,)``; a row in neither is left to the linear program.
+
+    * tie sets of one point: the answer is read off;
+    * of two points: ``max_λ min_c ((1 − λ) g_0c + λ g_1c)`` is concave in ``λ`` and
+      attained at ``λ ∈ {0, 1}`` or where two lines cross — all candidates are evaluated,
+      so the answer is exact;
+    * larger sets: optimal when the uniform belief already makes the action optimal;
+      beaten when a single other action, or a mixture found by a short multiplicative-
+      weights search (``search``), beats it at every point.
+    """
+    count = members.sum(dim=1)
+    minus_inf = torch.tensor(-math.inf, dtype=gain.dtype, device=gain.device)
+    # pure τ: the best single competitor at the worst member point
+    worst = torch.where(members.unsqueeze(-1), gain, minus_inf).max(dim=1).values  # (M, k)
+    beaten = worst.min(dim=1).values < -utol
+    weights = members.to(gain.dtype) / count.clamp(min=1).unsqueeze(1).to(gain.dtype)
+    uniform = (weights.unsqueeze(-1) * gain).sum(dim=1).min(dim=1).values
+    optimal = uniform >= -utol
+    pairs = count == 2
+    if bool(pairs.any()):
+        index, _, _ = compact(members[pairs])
+        rows = torch.nonzero(pairs).flatten()
+        two = gain[rows.unsqueeze(1), index[:, :2]]  # (P, 2, k)
+        value = _best_two_point_belief(two)
+        optimal[rows] = value >= -utol[rows]
+        beaten[rows] = ~optimal[rows]
+    if search:
+        large = (count >= 3) & ~beaten & ~optimal
+        if bool(large.any()):
+            rows = torch.nonzero(large).flatten()
+            beaten[rows] = _hedge(gain[rows], members[rows]) < -utol[rows]
+    return beaten, optimal
+
+
+def _best_two_point_belief(two: Tensor) -> Tensor:
+    """``max_{λ ∈ [0, 1]} min_c ((1 − λ) two[:, 0, c] + λ two[:, 1, c])`` ``(P,)``."""
+    g0, g1 = two[:, 0], two[:, 1]  # (P, k)
+    slope = g1 - g0
+    cross_num = g0.unsqueeze(2) - g0.unsqueeze(1)  # (P, c, d): lines c and d meet at λ
+    cross_den = slope.unsqueeze(1) - slope.unsqueeze(2)
+    safe = torch.where(cross_den != 0, cross_den, torch.ones_like(cross_den))
+    lam = torch.where(cross_den != 0, cross_num / safe, torch.zeros_like(cross_num))
+    lam = torch.cat([lam.flatten(1), torch.zeros_like(g0[:, :1]), torch.ones_like(g0[:, :1])],
+                    dim=1).clamp(0.0, 1.0)  # (P, C)
+    values = g0.unsqueeze(1) + lam.unsqueeze(2) * slope.unsqueeze(1)  # (P, C, k)
+    return values.min(dim=2).values.max(dim=1).values
+
+
+def optimal_by_lp(gain: np.ndarray, utol: float) -> bool:
+    """Whether some belief ``μ`` over the rows of ``gain`` ``(n, k)`` (the action's payoff
+    minus each other action's, at each member point) gives ``min_c Σ_i μ_i gain[i, c] ≥
+    −utol``.  Solved as ``max t`` s.t. ``Σ_i μ_i gain[i, c] ≥ t`` (HiGHS), then both
+    certificates are re-measured in double precision: the primal ``μ`` (optimal) and the
+    dual ``τ`` (dominated, Pearce's lemma); when neither clears ``utol`` the answer is
+    ``True``."""
+    n, k = gain.shape
+    scale = max(float(np.abs(gain).max()), np.finfo(float).tiny)
+    g = gain / scale
+    # variables (μ_1 … μ_n, t); minimise −t
+    cost = np.zeros(n + 1)
+    cost[-1] = -1.0
+    a_ub = np.hstack([-g.T, np.ones((k, 1))])  # t − Σ_i μ_i g[i, c] ≤ 0
+    a_eq = np.append(np.ones(n), 0.0)[None, :]
+    bounds = [(0.0, None)] * n + [(None, None)]
+    found = linprog(cost, A_ub=a_ub, b_ub=np.zeros(k), A_eq=a_eq, b_eq=[1.0], bounds=bounds,
+                    method="highs")
+    if found.status != 0:  # not expected for this bounded, feasible program
+        return True
+    mu = np.clip(found.x[:n], 0.0, None)
+    mu = mu / mu.sum()
+    if float((mu @ gain).min()) >= -utol:
+        return True
+    tau = np.clip(-np.asarray(found.ineqlin.marginals), 0.0, None)
+    if tau.sum() > 0:
+        tau = tau / tau.sum()
+        if float((gain @ tau).max()) < -utol:
+            return False
+    return True
 
 
 def _upper(gain: Tensor, members: Tensor, tau: Tensor) -> tuple[Tensor, Tensor]:
