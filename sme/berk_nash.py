@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import torch
 
-from sme.envelope import envelope_breakpoints, envelope_intervals, envelope_points
+from sme.envelope import compact, envelope_breakpoints, envelope_intervals, envelope_points
 from sme.mixed_beliefs import optimal_on_members, optimal_on_some, optimal_under_mixtures
 from sme.tie_sets import vertex_tie_sets
 
@@ -65,7 +65,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Tolerance:
-    """Tie tolerances and the interior simplex resolution (see the module docstring)."""
+    """Tie tolerances and the resolution of the simplex grid, a shortcut that settles
+    interior ties in one batched pass before the exact vertex step (module docstring)."""
 
     kl_atol: float = 1e-9
     kl_rtol: float = 1e-9
@@ -76,7 +77,7 @@ class Tolerance:
         """Grid steps per edge of the simplex of ``k`` actions (``k ≥ 3``)."""
         if self.simplex_steps is not None:
             return self.simplex_steps
-        return {3: 24, 4: 12, 5: 8}.get(k, 5)
+        return {3: 4, 4: 2, 5: 2}.get(k, 1)
 
 
 def kl_tolerance(kl: Tensor, tol: Tolerance) -> Tensor:
@@ -196,34 +197,52 @@ class GammaOperator:
         responses = (optimal & fits.unsqueeze(-1)).any(dim=1)
         if self.n_actions <= 2:  # a point-mass belief is as general as any: done
             return responses
-        utility, utol = self.utility[rows], self.utol[rows]
-        mixed = optimal_under_mixtures(utility, torch.cat(tie_sets, dim=1), utol, optimal)
-        responses = responses | mixed.any(dim=1)
-        for a, b in itertools.combinations(subset, 2):
-            pairs, valid = self.breakpoint_pairs(a, b)
-            mixed = optimal_on_members(utility, pairs[rows], valid[rows], utol, optimal)
-            responses = responses | mixed.any(dim=1)
-        return self._settle_open(subset, rows, responses)
+        return self._beyond_points(subset, rows, responses, torch.cat(tie_sets, dim=1))
 
-    def _settle_open(self, subset: tuple[int, ...], rows: Tensor, responses: Tensor) -> Tensor:
-        """Decide the actions the batched passes left open (see the module docstring)."""
-        if bool(responses.all()):
+    def _beyond_points(self, subset: tuple[int, ...], rows: Tensor, responses: Tensor,
+                       tie_sets: Tensor) -> Tensor:
+        """Decide the actions optimal at no fitting point met so far (module docstring),
+        cheapest first: beliefs over the two points tied at each breakpoint of a pair's
+        envelope (closed form); ruling out those no belief over the never-beaten points
+        makes optimal; beliefs over the tie sets already met; then the exact vertex step."""
+        utility, utol, optimal = self.utility[rows], self.utol[rows], self.optimal[rows]
+        open_actions = ~responses
+        for a, b in itertools.combinations(subset, 2):
+            if not bool(open_actions.any()):
+                return responses
+            pairs, valid = self.breakpoint_pairs(a, b)
+            mixed = optimal_on_members(utility, pairs[rows], valid[rows], utol, optimal,
+                                       only=open_actions)
+            responses = responses | (mixed.any(dim=1) & open_actions)
+            open_actions = open_actions & ~responses
+        if not bool(open_actions.any()):
             return responses
-        todo = torch.nonzero(~responses.all(dim=1)).flatten()
-        picked = torch.nonzero(rows).flatten()[todo]
-        kl = self.kl[picked][:, :, list(subset)]
-        utility, utol, ktol = self.utility[picked], self.utol[picked], self.ktol[picked]
-        optimal = self.optimal[picked]
-        candidates = ~never_fitting(kl, ktol)  # (b, N) ⊇ every Θ(σ), σ ∈ Δ(subset)
-        possible = optimal_under_mixtures(utility, candidates.unsqueeze(1), utol, optimal)[:, 0]
-        open_actions = possible & ~responses[todo]
+        candidates = ~never_fitting(self.kl[rows][:, :, list(subset)], self.ktol[rows],
+                                    rivals=tie_sets.any(dim=1))
+        possible = optimal_under_mixtures(utility, candidates.unsqueeze(1), utol, optimal,
+                                          only=open_actions)[:, 0]
+        open_actions = open_actions & possible
+        if not bool(open_actions.any()):
+            return responses
+        mixed = optimal_under_mixtures(utility, tie_sets, utol, optimal, only=open_actions)
+        responses = responses | (mixed.any(dim=1) & open_actions)
+        return self._settle_open(subset, rows, responses, open_actions & ~responses)
+
+    def _settle_open(self, subset: tuple[int, ...], rows: Tensor, responses: Tensor,
+                     open_actions: Tensor) -> Tensor:
+        """The exact step: each open action against the tie sets at the vertices of the
+        envelope over ``Δ(subset)`` (:mod:`sme.tie_sets`), one configuration at a time."""
+        picked = torch.nonzero(rows).flatten()
         result = responses.clone()
         for r in torch.nonzero(open_actions.any(dim=1)).flatten().tolist():
-            sets = vertex_tie_sets(kl[r].detach().cpu().double().numpy(), float(ktol[r]))
-            masks = torch.as_tensor(sets, device=kl.device)
+            row = int(picked[r])
+            kl = self.kl[row][:, list(subset)].detach().cpu().double().numpy()
+            sets = torch.as_tensor(vertex_tie_sets(kl, float(self.ktol[row])),
+                                   device=self.kl.device)
             for action in torch.nonzero(open_actions[r]).flatten().tolist():
-                if optimal_on_some(utility[r], masks, action, float(utol[r]), optimal[r]):
-                    result[todo[r], action] = True
+                if optimal_on_some(self.utility[row], sets, action, float(self.utol[row]),
+                                   self.optimal[row]):
+                    result[r, action] = True
         return result
 
     def breakpoint_pairs(self, a: int, b: int) -> tuple[Tensor, Tensor]:
@@ -248,20 +267,22 @@ class GammaOperator:
         return out
 
 
-def never_fitting(kl: Tensor, ktol: Tensor, budget: int = 1 << 24) -> Tensor:
-    """``(B, N)``: points ``i`` beaten by some point ``j`` by more than ``ktol`` on every
-    action (``K[j, a] < K[i, a] − ktol`` for all ``a``; a finite KL beats ``+∞``).  Such a
-    point is in no ``Θ(σ)``: ``Σ_a σ_a K[j, a] < Σ_a σ_a K[i, a] − ktol`` for every ``σ``.
-    ``O(N² |A|)`` per configuration, in blocks of about ``budget`` comparisons."""
-    batch, n, actions = kl.shape
-    out = torch.zeros(batch, n, dtype=torch.bool, device=kl.device)
+def never_fitting(kl: Tensor, ktol: Tensor, rivals: Tensor | None = None) -> Tensor:
+    """``(B, N)``: points ``i`` beaten by some rival point ``j`` by more than ``ktol`` on
+    every action (``K[j, a] < K[i, a] − ktol`` for all ``a``; a finite KL beats ``+∞``).
+    Such a point is in no ``Θ(σ)``: ``Σ_a σ_a K[j, a] < Σ_a σ_a K[i, a] − ktol`` for every
+    ``σ``.  ``rivals`` ``(B, N)`` limits the ``j`` tried (default: every point); any choice
+    gives a correct answer, fewer rivals only find fewer beaten points.  ``O(N R |A|)`` for
+    ``R`` rivals per configuration."""
+    if rivals is None:
+        rivals = torch.ones(kl.shape[:2], dtype=torch.bool, device=kl.device)
+    index, valid, _ = compact(rivals)
+    rival_kl = torch.gather(kl, 1, index.unsqueeze(-1).expand(-1, -1, kl.shape[-1]))
     threshold = kl - ktol.reshape(-1, 1, 1)  # (B, N, A); ∞ stays ∞
-    step = max(1, budget // max(n * actions, 1))
-    for row in range(batch):
-        for start in range(0, n, step):
-            block = threshold[row, start:start + step]  # (c, A): the points i tested
-            beaten = (kl[row].unsqueeze(0) < block.unsqueeze(1)).all(dim=-1)  # (c, N over j)
-            out[row, start:start + step] = beaten.any(dim=-1)
+    out = torch.zeros(kl.shape[:2], dtype=torch.bool, device=kl.device)
+    for r in range(index.shape[1]):
+        beats = (rival_kl[:, r:r + 1] < threshold).all(dim=-1)  # (B, N)
+        out |= beats & valid[:, r:r + 1]
     return out
 
 

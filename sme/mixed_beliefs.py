@@ -44,7 +44,7 @@ HEDGE_STEPS = 60  # multiplicative-weights rounds of the screen (four or more ac
 
 
 def optimal_under_mixtures(utility: Tensor, points: Tensor, utol: Tensor,
-                           point_optimal: Tensor) -> Tensor:
+                           point_optimal: Tensor, only: Tensor | None = None) -> Tensor:
     """``(B, S, A)``: action ``a`` is optimal for some belief ``μ ∈ Δ(points[b, s])``.
 
     Args:
@@ -52,12 +52,16 @@ def optimal_under_mixtures(utility: Tensor, points: Tensor, utol: Tensor,
         points: tie sets as masks ``(B, S, N)``.
         utol: payoff tie tolerance per configuration ``(B,)``.
         point_optimal: ``(B, N, A)``, action optimal for a point-mass belief (within ``utol``).
+        only: ``(B, A)``; when given, spread beliefs are tried only for these actions (the
+            others are answered for point masses alone).
     """
     # (B, S, A): optimal at some member point; a product of 0/1 matrices counts them exactly
     by_point = torch.bmm(points.to(utility.dtype), point_optimal.to(utility.dtype)) > 0
     if utility.shape[-1] <= 2:
         return by_point
     open_question = ~by_point & (points.sum(dim=-1) >= 2).unsqueeze(-1)
+    if only is not None:
+        open_question = open_question & only.unsqueeze(1)
     if not bool(open_question.any()):
         return by_point
     batch_index, set_index = torch.nonzero(open_question.any(dim=-1), as_tuple=True)
@@ -75,7 +79,7 @@ def optimal_under_mixtures(utility: Tensor, points: Tensor, utol: Tensor,
 
 
 def optimal_on_members(utility: Tensor, members: Tensor, valid: Tensor, utol: Tensor,
-                       point_optimal: Tensor) -> Tensor:
+                       point_optimal: Tensor, only: Tensor | None = None) -> Tensor:
     """As :func:`optimal_under_mixtures` for small tie sets given as point lists:
     ``members`` ``(B, S, W)`` (columns of ``utility``), ``valid`` ``(B, S, W)``."""
     batch, sets, width = members.shape
@@ -86,6 +90,8 @@ def optimal_on_members(utility: Tensor, members: Tensor, valid: Tensor, utol: Te
     if utility.shape[-1] <= 2 or sets == 0:
         return by_point
     open_question = ~by_point & (valid.sum(dim=-1) >= 2).unsqueeze(-1)
+    if only is not None:
+        open_question = open_question & only.unsqueeze(1)
     if not bool(open_question.any()):
         return by_point
     batch_index, set_index = torch.nonzero(open_question.any(dim=-1), as_tuple=True)
@@ -174,8 +180,9 @@ def screen(gain: Tensor, members: Tensor, utol: Tensor, search: bool = True
       attained at ``λ ∈ {0, 1}`` or where two lines cross — all candidates are evaluated,
       so the answer is exact;
     * larger sets: optimal when the uniform belief already makes the action optimal;
-      beaten when a single other action, or a mixture found by a short multiplicative-
-      weights search (``search``), beats it at every point.
+      beaten when a single other action beats it at every point; otherwise a short
+      multiplicative-weights search (``search``) yields a mixture ``τ`` and a belief
+      ``μ̄``, each a certificate when it clears the tolerance.
     """
     count = members.sum(dim=1)
     minus_inf = torch.tensor(-math.inf, dtype=gain.dtype, device=gain.device)
@@ -185,7 +192,7 @@ def screen(gain: Tensor, members: Tensor, utol: Tensor, search: bool = True
     weights = members.to(gain.dtype) / count.clamp(min=1).unsqueeze(1).to(gain.dtype)
     uniform = (weights.unsqueeze(-1) * gain).sum(dim=1).min(dim=1).values
     optimal = uniform >= -utol
-    pairs = count == 2
+    pairs = (count == 2) & ~beaten & ~optimal  # both answers above are certificates
     if bool(pairs.any()):
         index, _, _ = compact(members[pairs])
         rows = torch.nonzero(pairs).flatten()
@@ -197,7 +204,9 @@ def screen(gain: Tensor, members: Tensor, utol: Tensor, search: bool = True
         large = (count >= 3) & ~beaten & ~optimal
         if bool(large.any()):
             rows = torch.nonzero(large).flatten()
-            beaten[rows] = _hedge(gain[rows], members[rows]) < -utol[rows]
+            upper, lower = _hedge(gain[rows], members[rows])
+            beaten[rows] = upper < -utol[rows]
+            optimal[rows] = lower >= -utol[rows]
     return beaten, optimal
 
 
@@ -272,22 +281,29 @@ def _bisect_two(gain: Tensor, members: Tensor) -> Tensor:
     return torch.minimum(*ends)
 
 
-def _hedge(gain: Tensor, members: Tensor) -> Tensor:
-    """An upper bound on ``min_τ max_i τ · gain[i]``: the best of the multiplicative-weights
-    iterates and their running average (each value is attained by a real ``τ``)."""
-    m, _, k = gain.shape
+def _hedge(gain: Tensor, members: Tensor) -> tuple[Tensor, Tensor]:
+    """Bounds ``(upper, lower)`` on ``min_τ max_i τ · gain[i]`` from multiplicative weights
+    on ``τ`` against the best-responding point: ``upper`` is the best value of the iterates
+    and their running average (each attained by a real ``τ``), ``lower`` the value
+    ``min_c μ̄ · gain[:, c]`` of the empirical belief ``μ̄`` over the responding points
+    (attained by a real ``μ``; minimax: lower ≤ value ≤ upper)."""
+    m, n, k = gain.shape
     scale = torch.where(members.unsqueeze(-1), gain.abs(), torch.zeros_like(gain))
     scale = scale.flatten(1).max(dim=1).values.clamp(min=torch.finfo(gain.dtype).tiny)
     rate = math.sqrt(8.0 * math.log(k) / HEDGE_STEPS)
     log_weights = torch.zeros(m, k, dtype=gain.dtype, device=gain.device)
     total = torch.zeros_like(log_weights)
+    counts = torch.zeros(m, n, dtype=gain.dtype, device=gain.device)
     best = torch.full((m,), math.inf, dtype=gain.dtype, device=gain.device)
     arange = torch.arange(m, device=gain.device)
     for step in range(1, HEDGE_STEPS + 1):
         tau = torch.softmax(log_weights, dim=1)
         total = total + tau
         value, active = _upper(gain, members, tau)
+        counts[arange, active] += 1.0
         best = torch.minimum(best, value)
         best = torch.minimum(best, _upper(gain, members, total / step)[0])
         log_weights = log_weights - rate * gain[arange, active] / scale.unsqueeze(1)
-    return best
+    belief = counts / HEDGE_STEPS
+    lower = (belief.unsqueeze(-1) * gain).sum(dim=1).min(dim=1).values
+    return best, lower
