@@ -79,6 +79,71 @@ def _analysis(device: str, batch: int, plain_configs: int) -> dict[str, Any]:
             "plain_agrees": agree}
 
 
+def gaussian_actions(k: int) -> Any:
+    """A ``k``-action scenario for throughput figures: truth ``y ~ N(m_a + shift, 1)``,
+    model ``y ~ N(θ g_a, 1)`` with ``θ ~ Uniform(lo, hi)``, payoff ``y − c_a`` (``m``, ``g``,
+    ``c`` evenly spaced; action 0 safe)."""
+    import pyro
+    import pyro.distributions as dist
+    import torch
+
+    from sme.scenario import Action, Param, Scenario
+
+    means = torch.linspace(0.0, 3.0, k, dtype=torch.float64)
+    gains = torch.linspace(0.5, 2.0, k, dtype=torch.float64)
+    costs = torch.linspace(0.0, 2.0, k, dtype=torch.float64)
+
+    def world(action: Any, shift: Any) -> Any:
+        return pyro.sample("y", dist.Normal(means[action.long()] + shift, 1.0))
+
+    def belief(action: Any, lo: Any, hi: Any) -> Any:
+        theta = pyro.sample("theta", dist.Uniform(lo, hi))
+        return pyro.sample("y", dist.Normal(theta * gains[action.long()], 1.0))
+
+    def payoff(action: Any, y: Any) -> Any:
+        return y - costs[action.long()]
+
+    return Scenario(
+        name=f"gaussian-{k}", actions=[Action(f"a{i}", safe=i == 0) for i in range(k)],
+        world=world, belief=belief, payoff=payoff, observed=["y"],
+        prior_params={"lo": Param(-5.0, low=-10.0, high=2.5),
+                      "hi": Param(5.0, low=0.0, high=10.0)},
+        world_params={"shift": Param(0.0, low=-5.0, high=5.0)})
+
+
+def _many_actions(device: str, k: int, batch: int, plain_configs: int) -> dict[str, Any]:
+    """Configurations per second with ``k`` actions (compile + Berk–Nash set + phase, 401
+    Θ points) against the definition-level MILP solver of :mod:`sme.milp_reference` on the
+    same tensors, one configuration at a time, and whether both give the same sets."""
+    import torch
+
+    from sme.analysis import Settings, analyze_batch
+    from sme.milp_reference import reference_rationalizable_set
+
+    scenario = gaussian_actions(k)
+    configs = [{"lo": -5.0 + 4.0 * j / batch, "hi": 5.0, "shift": float(j % 11) / 2 - 2.5}
+               for j in range(batch)]
+    settings = Settings(device=device)
+    analyze_batch(scenario, configs[:8], settings)  # warm-up
+    start = time.perf_counter()
+    result = analyze_batch(scenario, configs, settings)
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    batched = batch / (time.perf_counter() - start)
+    rows = list(range(0, batch, max(1, batch // plain_configs)))[:plain_configs]
+    kl, utility = result.tensors.kl.cpu(), result.tensors.utility.cpu()
+    gamma = result.gamma
+    start = time.perf_counter()
+    plain = [reference_rationalizable_set(kl[r].numpy(), utility[r].numpy(),
+                                          float(gamma.ktol[r]), float(gamma.utol[r]))
+             for r in rows]
+    plain_rate = len(rows) / (time.perf_counter() - start)
+    engine = [result.bn_set[r].tolist() for r in rows]
+    return {"actions": k, "batched_per_s": batched, "plain_per_s": plain_rate,
+            "ratio": batched / plain_rate, "points": int(kl.shape[1]), "batch": batch,
+            "plain_agrees": plain == engine}
+
+
 def _diagram(device: str) -> dict[str, Any]:
     from sme.diagram import Axis, phase_diagram
 
@@ -218,12 +283,21 @@ def _isolated(fn: Callable[..., dict[str, Any] | None], *args: Any) -> dict[str,
     return payload
 
 
+#: action counts of the many-action throughput figures (the two-action one is ``analysis``)
+MANY_ACTIONS = (3, 4, 5, 8)
+
+
 def _measure_all(device: str, quick: bool, say: Callable[[str], None]) -> dict[str, Any]:
     """Every measurement on ``device``, each in its own process."""
     import torch
 
     say(f"analysis throughput ({device})")
     analysis = _isolated(_analysis, device, 512 if quick else 4096, 1 if quick else 3)
+    many = {}
+    for k in MANY_ACTIONS:
+        say(f"analysis throughput, {k} actions ({device})")
+        many[str(k)] = _isolated(_many_actions, device, k, 256 if quick else 2048,
+                                 2 if quick else 5)
     say(f"200 × 200 phase diagram ({device})")
     diagram = _isolated(_diagram, device)
     say(f"learning dynamics ({device})")
@@ -232,7 +306,7 @@ def _measure_all(device: str, quick: bool, say: Callable[[str], None]) -> dict[s
     search = _isolated(_search, device, 64 if quick else 512)
     say(f"analysis under load ({device})")
     load = _under_load(device, 256 if quick else 2048)  # its runs are isolated
-    figures = [x for x in (analysis, diagram, sim, search, load) if x]
+    figures = [x for x in (analysis, diagram, sim, search, load, *many.values()) if x]
     return {
         "device": device,
         "device_name": torch.cuda.get_device_name(0) if device.startswith("cuda")
@@ -240,6 +314,7 @@ def _measure_all(device: str, quick: bool, say: Callable[[str], None]) -> dict[s
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "analysis": analysis,
+        "many_actions": many,
         "phase_diagram_200_s": diagram["seconds"] if diagram else None,
         "phase_diagram": diagram,
         "search": search,

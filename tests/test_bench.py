@@ -18,6 +18,13 @@ def test_bench_json_has_the_documented_figures(capsys: pytest.CaptureFixture[str
     assert analysis["ratio"] == pytest.approx(analysis["batched_per_s"]
                                               / analysis["plain_per_s"])
     assert analysis["plain_agrees"] is True
+    assert sorted(data["many_actions"], key=int) == ["3", "4", "5", "8"]
+    for k, figures in data["many_actions"].items():
+        assert figures["actions"] == int(k)
+        assert figures["batched_per_s"] > 0 and figures["plain_per_s"] > 0
+        assert figures["ratio"] == pytest.approx(figures["batched_per_s"]
+                                                 / figures["plain_per_s"])
+        assert figures["plain_agrees"] is True
     assert data["phase_diagram_200_s"] > 0
     assert data["simulate"]["learner_steps_per_s"] > 0
     search = data["search"]

@@ -1,13 +1,8 @@
 """Γ is exact for any number of actions: the engine against an independent reference.
 
-The reference decides ``a ∈ Γ(A')`` straight from the definition (DESIGN.md) as a
-mixed-integer program over the mixture ``σ``, the belief ``μ`` and binary fit indicators
-``z`` (``scipy.optimize.milp``): ``μ_i ≤ z_i``, ``z_i = 1 ⇒ L_i(σ) ≤ min_j L_j(σ) + ktol``
-(big-M), ``Σ_i μ_i (U[i, c] − U[i, a]) ≤ utol`` for every ``c``.  It knows nothing of
-envelopes, grids, hulls or vertices.  A point with an infinite KL on an action can fit only
-mixtures that leave that action out, so with infinite KLs the reference runs once per
-support ``T ⊆ A'`` over the points finite on ``T`` (a closed face: at its boundary this is
-the limit from inside the face, which the tie tolerance reaches).
+The reference (:mod:`sme.milp_reference`) decides ``a ∈ Γ(A')`` straight from the
+definition as a mixed-integer program over the mixture, the belief and binary fit
+indicators; it shares no code with the engine.
 """
 
 from __future__ import annotations
@@ -18,78 +13,11 @@ import math
 import numpy as np
 import pytest
 import torch
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from sme.berk_nash import GammaOperator, Tolerance, rationalizable_set
+from sme.milp_reference import reference_gamma
 
 F64 = torch.float64
-
-
-def _fits_and_optimal(kl: np.ndarray, utility: np.ndarray, face: tuple[int, ...],
-                      action: int, ktol: float, utol: float) -> bool:
-    """MILP: some ``σ ∈ Δ(face)`` and ``μ`` on points fitting it make ``action`` optimal."""
-    finite = np.isfinite(kl[:, list(face)]).all(axis=1)
-    n_actions = utility.shape[1]
-    if not finite.any():  # every point infinitely far: every point fits
-        points = np.arange(kl.shape[0])
-        x = np.zeros((kl.shape[0], len(face)))
-    else:
-        points = np.flatnonzero(finite)
-        x = kl[points][:, list(face)]
-    n, k = len(points), len(face)
-    big = float(x.max() - x.min()) + 1.0
-    # variables: σ (k), v, μ (n), z (n)
-    size = k + 1 + 2 * n
-    sig, v, mu, z = slice(0, k), k, slice(k + 1, k + 1 + n), slice(k + 1 + n, size)
-    rows, lower, upper = [], [], []
-
-    def add(row: np.ndarray, lo: float, hi: float) -> None:
-        rows.append(row)
-        lower.append(lo)
-        upper.append(hi)
-
-    row = np.zeros(size)
-    row[sig] = 1.0
-    add(row, 1.0, 1.0)
-    row = np.zeros(size)
-    row[mu] = 1.0
-    add(row, 1.0, 1.0)
-    for j in range(n):
-        row = np.zeros(size)  # v ≤ L_j(σ)
-        row[v], row[sig] = 1.0, -x[j]
-        add(row, -np.inf, 0.0)
-        row = np.zeros(size)  # L_j(σ) − v ≤ ktol + big (1 − z_j)
-        row[sig], row[v], row[k + 1 + n + j] = x[j], -1.0, big
-        add(row, -np.inf, ktol + big)
-        row = np.zeros(size)  # μ_j ≤ z_j
-        row[k + 1 + j], row[k + 1 + n + j] = 1.0, -1.0
-        add(row, -np.inf, 0.0)
-    for c in range(n_actions):
-        if c != action:
-            row = np.zeros(size)
-            row[mu] = utility[points, c] - utility[points, action]
-            add(row, -np.inf, utol)
-    lo = np.zeros(size)
-    hi = np.ones(size)
-    lo[v], hi[v] = -np.inf, np.inf
-    integrality = np.zeros(size)
-    integrality[z] = 1
-    found = milp(np.zeros(size), constraints=LinearConstraint(np.array(rows), lower, upper),
-                 bounds=Bounds(lo, hi), integrality=integrality)
-    return found.status == 0
-
-
-def reference_gamma(kl: np.ndarray, utility: np.ndarray, subset: tuple[int, ...],
-                    ktol: float, utol: float) -> list[bool]:
-    """``Γ(subset)`` from the definition, one MILP per (support, action)."""
-    if np.isfinite(kl[:, list(subset)]).all():
-        faces = [subset]
-    else:
-        faces = [f for r in range(1, len(subset) + 1) for f in itertools.combinations(subset, r)]
-    return [any(_fits_and_optimal(kl, utility, f, a, ktol, utol) for f in faces)
-            for a in range(utility.shape[1])]
-
-
 DEFAULT = Tolerance()
 
 
