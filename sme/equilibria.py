@@ -1,4 +1,5 @@
-"""Mixed Berk–Nash equilibria on pairs of actions (Esponda & Pouzo, Econometrica 2016, Def. 1).
+"""Mixed Berk–Nash equilibria (Esponda & Pouzo, Econometrica 2016, Def. 1): pairs of actions
+here, supports of three or more actions in :mod:`sme.wide_equilibria`.
 
 A mixture ``σ`` is a Berk–Nash equilibrium when some belief ``μ ∈ Δ(Θ(σ))`` makes every
 action in ``supp σ`` optimal.  For ``σ = (1 − p) δ_a + p δ_c`` the set ``Θ(σ)`` changes only
@@ -12,8 +13,7 @@ On a grid of Θ points an equilibrium of the continuous model shows up at a brea
 neighbouring points; its probability is refined by interpolating between the centres of the
 two points' intervals (where the continuous best fit passes through each point), and the
 interval between those centres is reported as the resolution.  Mixtures within
-``PURE_MARGIN`` of a pure action are not reported (they arise from tie tolerances), and
-equilibria whose support has three or more actions are not enumerated.
+``PURE_MARGIN`` of a pure action are not reported (they arise from tie tolerances).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import torch
 
 from sme.berk_nash import GammaOperator, best_fit
 from sme.envelope import envelope_intervals
+from sme.wide_equilibria import wide_equilibria
 
 #: mixtures putting less than this on an action are taken as pure (tie-tolerance artefacts)
 PURE_MARGIN = 1e-6
@@ -32,19 +33,24 @@ PURE_MARGIN = 1e-6
 
 @dataclass(frozen=True)
 class MixedEquilibrium:
-    """``σ = (1 − probability) · actions[0] + probability · actions[1]``.
+    """``σ = (1 − probability) · actions[0] + probability · actions[1]`` for two actions;
+    with three or more, ``weights`` gives ``σ`` on ``actions`` and ``probability`` is the
+    last action's weight.
 
     ``interval`` brackets ``probability`` at the resolution of the Θ points (or spans a
     continuum of equilibria); ``belief`` lists ``(point index, weight)`` of the supporting μ.
     """
 
-    actions: tuple[int, int]
+    actions: tuple[int, ...]
     probability: float
     interval: tuple[float, float]
     belief: tuple[tuple[int, float], ...] = field(default_factory=tuple)
+    weights: tuple[float, ...] | None = None
 
     def mixture(self) -> dict[int, float]:
         """Action index → probability."""
+        if self.weights is not None:
+            return dict(zip(self.actions, self.weights, strict=True))
         return {self.actions[0]: 1.0 - self.probability, self.actions[1]: self.probability}
 
 
@@ -60,7 +66,7 @@ class _Candidate:
 
 def mixed_equilibria(gamma: GammaOperator, row: int, actions: list[int] | None = None
                      ) -> list[MixedEquilibrium]:
-    """Mixed equilibria with two actions in their support, for configuration ``row``.
+    """Mixed equilibria of every support size (two actions first), for configuration ``row``.
 
     ``actions`` restricts the pairs considered (the rationalizable set is enough: every
     equilibrium's support lies in it).
@@ -69,6 +75,9 @@ def mixed_equilibria(gamma: GammaOperator, row: int, actions: list[int] | None =
     found: list[MixedEquilibrium] = []
     for a, c in itertools.combinations(pool, 2):
         found.extend(_pair(gamma, row, a, c))
+    for size in range(3, len(pool) + 1):
+        for support in itertools.combinations(pool, size):
+            found.extend(wide_equilibria(gamma, row, support))
     return found
 
 

@@ -1,0 +1,82 @@
+"""Mixed Berk–Nash equilibria with three or more actions in their support (sme/wide_equilibria.py).
+
+Each reported equilibrium is checked against the definition (Esponda & Pouzo 2016, Def. 1):
+the belief's points all best fit the mixture, and every action of the support is optimal
+under the belief.  (Two-action equilibria are refined between neighbouring Θ points for
+continuous models, tests/test_berk_nash.py; they are not checked here.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from sme.berk_nash import GammaOperator, fitted_points
+from sme.equilibria import mixed_equilibria
+
+F64 = torch.float64
+CENTRE = np.array([0.29, 0.31, 0.40])
+
+
+def _gamma(kl: np.ndarray, utility: np.ndarray) -> GammaOperator:
+    return GammaOperator(torch.tensor(kl[None], dtype=F64), torch.tensor(utility[None],
+                                                                          dtype=F64))
+
+
+def _satisfies_the_definition(gamma: GammaOperator, eq: object) -> bool:
+    sigma = torch.zeros(gamma.n_actions, dtype=F64)
+    for action, weight in eq.mixture().items():  # type: ignore[attr-defined]
+        sigma[action] = weight
+    fits = fitted_points(gamma.kl, sigma, gamma.ktol)[0]
+    mu = torch.zeros(gamma.kl.shape[1], dtype=F64)
+    for point, weight in eq.belief:  # type: ignore[attr-defined]
+        mu[point] = weight
+    values = mu @ gamma.utility[0]
+    support = list(eq.mixture())  # type: ignore[attr-defined]
+    utol = float(gamma.utol[0])
+    return (bool(fits[mu > 0].all()) and abs(float(mu.sum()) - 1.0) < 1e-9
+            and bool((values[support] >= values.max() - utol).all()))
+
+
+def test_three_bets_tied_at_an_interior_mixture_form_a_three_action_equilibrium() -> None:
+    """Three points tie only at σ* = (0.29, 0.31, 0.40) and bet j pays 1 at point j: under
+    the uniform belief over the three every bet is optimal, so σ* is an equilibrium with
+    all three actions in its support (and each pair of bets has its own on an edge)."""
+    kl = (1.0 - np.eye(3)) / (1.0 - CENTRE)[:, None]
+    gamma = _gamma(kl, np.eye(3))
+    found = mixed_equilibria(gamma, 0)
+    wide = [eq for eq in found if len(eq.actions) == 3]
+    assert len(wide) == 1
+    (eq,) = wide
+    assert np.allclose([eq.mixture()[a] for a in range(3)], CENTRE, atol=1e-6)
+    assert eq.interval[0] <= CENTRE[2] + 1e-6 and eq.interval[1] >= CENTRE[2] - 1e-6
+    assert np.allclose([w for _, w in eq.belief], 1 / 3)
+    assert sorted(len(eq.actions) for eq in found) == [2, 2, 2, 3]
+    assert all(_satisfies_the_definition(gamma, eq) for eq in found if len(eq.actions) >= 3)
+
+
+def test_no_equilibrium_of_the_three_bets_when_a_safe_action_beats_their_average() -> None:
+    """A fourth action paying 0.5 everywhere (and showing nothing: constant KL) beats the
+    bets whenever all three are indifferent (each then pays ⅓), so no equilibrium has
+    support {0, 1, 2}; ones mixing two bets with it (each bet at ½) remain."""
+    kl = np.hstack([(1.0 - np.eye(3)) / (1.0 - CENTRE)[:, None], np.full((3, 1), 5.0)])
+    utility = np.hstack([np.eye(3), np.full((3, 1), 0.5)])
+    gamma = _gamma(kl, utility)
+    wide = [eq for eq in mixed_equilibria(gamma, 0) if len(eq.actions) >= 3]
+    assert (0, 1, 2) not in [eq.actions for eq in wide]
+    assert (0, 1, 3) in [eq.actions for eq in wide]
+    assert all(_satisfies_the_definition(gamma, eq) for eq in wide)
+
+
+def test_reported_wide_equilibria_satisfy_the_definition_on_random_problems() -> None:
+    rng = np.random.default_rng(5)
+    wide = 0
+    for _ in range(60):
+        n_actions, n = int(rng.integers(3, 5)), int(rng.integers(3, 7))
+        kl = rng.integers(0, 3, size=(n, n_actions)).astype(float)
+        utility = rng.integers(0, 3, size=(n, n_actions)).astype(float)
+        gamma = _gamma(kl, utility)
+        for eq in [e for e in mixed_equilibria(gamma, 0) if len(e.actions) >= 3]:
+            assert _satisfies_the_definition(gamma, eq), (kl.tolist(), utility.tolist())
+            wide += len(eq.actions) >= 3
+    assert wide > 0  # the random problems do exercise supports of three or more
