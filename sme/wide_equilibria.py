@@ -45,6 +45,8 @@ def wide_equilibria(gamma: object, row: int, support: tuple[int, ...]) -> list[o
     found = []
     for vertex, tie in vertex_mixtures(kl[:, cols], ktol):
         points = np.flatnonzero(tie & finite)
+        if points.size == 0:
+            continue
         belief = _indifferent_belief(utility[points], cols, utol)
         if belief is None:
             continue
