@@ -53,22 +53,29 @@ def _configs(batch: int) -> list[dict[str, float]]:
             for k in range(batch)]
 
 
-def _analysis(device: str, batch: int, plain_configs: int) -> dict[str, Any]:
-    """Configurations per second, batched (compile + set + phase) and plain."""
+def _timed_batch(scenario: Any, configs: list[dict[str, float]], settings: Any
+                 ) -> tuple[Any, float]:
+    """One batched analysis after a small warm-up, and its configurations per second."""
     import torch
 
     from sme.analysis import analyze_batch
+
+    analyze_batch(scenario, configs[:8], settings)  # warm-up
+    start = time.perf_counter()
+    result = analyze_batch(scenario, configs, settings)
+    if settings.device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return result, len(configs) / (time.perf_counter() - start)
+
+
+def _analysis(device: str, batch: int, plain_configs: int) -> dict[str, Any]:
+    """Configurations per second, batched (compile + set + phase) and plain."""
     from sme.baseline import plain_phase
 
     scenario = _scenario("linear_gaussian")
     settings = _settings(device)
     configs = _configs(batch)
-    analyze_batch(scenario, configs[:8], settings)  # warm-up
-    start = time.perf_counter()
-    result = analyze_batch(scenario, configs, settings)
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-    batched = batch / (time.perf_counter() - start)
+    result, batched = _timed_batch(scenario, configs, settings)
     points = int(result.tensors.kl.shape[1])
     start = time.perf_counter()
     plain = [plain_phase(scenario, c, settings) for c in configs[:plain_configs]]
@@ -115,21 +122,15 @@ def _many_actions(device: str, k: int, batch: int, plain_configs: int) -> dict[s
     """Configurations per second with ``k`` actions (compile + Berk–Nash set + phase, 401
     Θ points) against the definition-level MILP solver of :mod:`sme.milp_reference` on the
     same tensors, one configuration at a time, and whether both give the same sets."""
-    import torch
 
-    from sme.analysis import Settings, analyze_batch
+    from sme.analysis import Settings
     from sme.milp_reference import reference_rationalizable_set
 
     scenario = gaussian_actions(k)
     configs = [{"lo": -5.0 + 4.0 * j / batch, "hi": 5.0, "shift": float(j % 11) / 2 - 2.5}
                for j in range(batch)]
     settings = Settings(device=device)
-    analyze_batch(scenario, configs[:8], settings)  # warm-up
-    start = time.perf_counter()
-    result = analyze_batch(scenario, configs, settings)
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-    batched = batch / (time.perf_counter() - start)
+    result, batched = _timed_batch(scenario, configs, settings)
     rows = list(range(0, batch, max(1, batch // plain_configs)))[:plain_configs]
     kl, utility = result.tensors.kl.cpu(), result.tensors.utility.cpu()
     gamma = result.gamma
