@@ -1,21 +1,34 @@
-"""Mixed Berk–Nash equilibria with three or more actions in their support.
+"""Every mixed Berk–Nash equilibrium with three or more actions in its support.
 
 Definition (Esponda & Pouzo, Econometrica 2016, Def. 1): ``σ`` is an equilibrium when some
-belief ``μ ∈ Δ(Θ(σ))`` makes every action of ``supp σ`` optimal.  For a support ``S``:
+belief ``μ ∈ Δ(Θ(σ))`` makes every action of ``supp σ`` optimal (within the payoff
+tolerance of the best).  For a support ``S`` only the points finite on all of ``S`` can
+fit a mixture with support exactly ``S``; with none, there is no such equilibrium.
 
-1. every tie set of a mixture in ``Δ(S)`` lies inside the tie set ``T`` of a vertex of the
-   KL envelope over ``Δ(S)`` (:mod:`sme.tie_sets`);
-2. for each such ``T`` a linear program seeks ``μ ∈ Δ(T)`` under which the actions of ``S``
-   are indifferent (within the payoff tolerance) and none is beaten;
-3. the points ``M`` that ``μ`` uses must all fit one mixture with support ``S``: a second
-   linear program finds the mixture of ``Δ(S)`` furthest from its boundary with
-   ``M ⊆ Θ(σ)`` (``L_m(σ) ≤ L_j(σ) + ktol``); it is an equilibrium when every weight
-   exceeds ``PURE_MARGIN``, and two more programs per action bracket the last action's
-   weight over that region (the ``interval``).
+For a set ``M`` of points let ``R(M) = {σ ∈ Δ(S) : M ⊆ Θ(σ)}``.  Then ``σ`` (support ``S``)
+is an equilibrium iff ``σ ∈ R(M)`` for some ``M`` admitting a belief ``μ ∈ Δ(M)`` under
+which the actions of ``S`` are indifferent and unbeaten.  The ``R(M)`` that matter are the
+faces of the KL envelope over ``Δ(S)`` (:mod:`sme.envelope_faces`), so the equilibria with
+support ``S`` are a finite union of polytopes, found exactly:
 
-Each vertex contributes the region of the belief HiGHS returns (a basic solution, few
-points); other beliefs on the same tie set can support further parts of the same face,
-which are then not listed separately.
+1. the envelope's vertices and their tie sets ``T_w`` (:mod:`sme.tie_sets`, qhull);
+2. a linear program per distinct ``T_w``: is some belief on it indifferent and unbeaten?
+   A face's tie set lies inside each of its vertices' tie sets and feasibility only grows
+   with the set, so only faces all of whose vertices pass can be equilibria;
+3. the faces spanned by those vertices (every intersection of their tie sets), smallest
+   tie set — largest face — first; a face is an equilibrium region when it meets the
+   interior of ``Δ(S)`` (an LP over its vertices' convex hull puts more than
+   ``PURE_MARGIN`` on each action) and a belief on its tie set is indifferent and
+   unbeaten.  A face inside one already reported (a larger tie set containing the
+   reported one's) is skipped, so each region reported is maximal and none twice.
+
+Every region comes with its vertices (its closure: a vertex on the boundary of ``Δ(S)``
+has a smaller support, and there the tie set is the limit from inside, as in
+:mod:`sme.tie_sets`), a representative mixture inside it with every weight above
+``PURE_MARGIN``, and one belief that supports the whole region.  The listing is
+exhaustive up to the tie tolerances.  Cost per support: one halfspace intersection
+(``N + |S| + 1`` halfspaces in ``|S|`` dimensions), one small LP per distinct vertex tie
+set and per candidate face (see :mod:`sme.envelope_faces` for the number of faces).
 """
 
 from __future__ import annotations
@@ -23,113 +36,120 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linprog
 
+from sme.envelope_faces import bits_to_points, closed_tie_sets, mask_to_bits, vertices_of
 from sme.tie_sets import vertex_mixtures
+
+__all__ = ["PURE_MARGIN", "indifferent_belief", "wide_equilibria"]
 
 #: mixtures putting less than this on an action are taken as on the simplex's boundary
 PURE_MARGIN = 1e-6
 
 
 def wide_equilibria(gamma: object, row: int, support: tuple[int, ...]) -> list[object]:
-    """Equilibria of configuration ``row`` whose support is exactly ``support`` (three or
-    more actions), as :class:`sme.equilibria.MixedEquilibrium`."""
+    """The maximal equilibrium regions of configuration ``row`` whose support is exactly
+    ``support`` (three or more actions), as :class:`sme.equilibria.MixedEquilibrium`."""
     from sme.equilibria import MixedEquilibrium
 
     kl = gamma.kl[row].detach().cpu().double().numpy()  # type: ignore[attr-defined]
     utility = gamma.utility[row].detach().cpu().double().numpy()  # type: ignore[attr-defined]
     ktol, utol = float(gamma.ktol[row]), float(gamma.utol[row])  # type: ignore[attr-defined]
     cols = list(support)
-    finite = np.isfinite(kl[:, cols]).all(axis=1)
-    if not finite.any():
+    members = np.flatnonzero(np.isfinite(kl[:, cols]).all(axis=1))
+    if members.size == 0:
         return []
-    seen: set[frozenset[int]] = set()
+    mixtures, vertex_sets = _distinct_vertices(kl[members][:, cols], ktol)
+    beliefs: dict[int, np.ndarray | None] = {}
+
+    def belief_on(ties: int) -> np.ndarray | None:
+        if ties not in beliefs:
+            beliefs[ties] = indifferent_belief(utility[members[bits_to_points(ties)]], cols,
+                                               utol)
+        return beliefs[ties]
+
+    passing = [t for t in vertex_sets if belief_on(t) is not None]
+    reported: list[int] = []
     found = []
-    for vertex, tie in vertex_mixtures(kl[:, cols], ktol):
-        points = np.flatnonzero(tie & finite)
-        if points.size == 0:
+    for ties in closed_tie_sets(passing):
+        if any(ties & r == r for r in reported):
+            continue  # inside a region already reported
+        corners = mixtures[vertices_of(ties, vertex_sets)]
+        inside = _inside_point(corners)
+        if inside is None:
             continue
-        belief = _indifferent_belief(utility[points], cols, utol)
+        belief = belief_on(ties)
         if belief is None:
             continue
-        used = frozenset(int(points[i]) for i in np.flatnonzero(belief > 1e-12))
-        if used in seen:
-            continue
-        seen.add(used)
-        region = _fitting_region(kl[:, cols], finite, sorted(used), ktol)
-        if region is None:
-            continue
-        sigma, low, high = region
-        if vertex.min() > PURE_MARGIN:  # the vertex itself lies inside: exact, prefer it
-            sigma = vertex
-        if not _fits(kl[:, cols], finite, sigma, sorted(used), ktol):
-            continue  # the solver's slack exceeded the tie tolerance: not certified
-        weights = {int(points[i]): float(belief[i]) for i in np.flatnonzero(belief > 1e-12)}
+        reported.append(ties)
+        points = members[bits_to_points(ties)]
+        weights = tuple((int(points[i]), float(belief[i]))
+                        for i in np.flatnonzero(belief > 1e-12))
+        last = corners[:, -1]
         found.append(MixedEquilibrium(
-            actions=support, probability=float(sigma[-1]), interval=(low, high),
-            belief=tuple(sorted(weights.items())), weights=tuple(float(w) for w in sigma)))
+            actions=support, probability=float(inside[-1]),
+            interval=(float(last.min()), float(last.max())), belief=weights,
+            weights=tuple(float(w) for w in inside),
+            vertices=tuple(tuple(float(w) for w in c) for c in corners)))
     return found
 
 
-def _indifferent_belief(utility: np.ndarray, support: list[int], utol: float
-                        ) -> np.ndarray | None:
-    """``μ`` over the rows of ``utility`` ``(n, A)`` with the ``support`` actions within
-    ``utol`` of each other and no action more than ``utol`` above them, or ``None``."""
+def _distinct_vertices(kl: np.ndarray, ktol: float) -> tuple[np.ndarray, list[int]]:
+    """The envelope's vertices over the columns of ``kl`` (every entry finite): mixtures
+    ``(V, |S|)`` and tie sets as bit sets, duplicates (equal to 12 digits) removed."""
+    seen: dict[tuple[float, ...], int] = {}
+    for sigma, ties in vertex_mixtures(kl, ktol):
+        key = tuple(np.round(sigma, 12).tolist())
+        seen[key] = seen.get(key, 0) | mask_to_bits(ties)
+    return np.array(list(seen)), list(seen.values())
+
+
+def _inside_point(corners: np.ndarray) -> np.ndarray | None:
+    """A mixture in the convex hull of ``corners`` ``(W, k)`` with every weight above
+    ``PURE_MARGIN`` (halfway between the one furthest from the simplex's boundary and the
+    corners' mean, when that stays inside), or ``None`` when the hull has none."""
+    mean = corners.mean(axis=0)
+    if corners.shape[0] == 1:
+        return mean if mean.min() > PURE_MARGIN else None
+    w, k = corners.shape
+    # variables (λ_1 … λ_W, t): maximise t with (λ · corners)_a ≥ t, λ ∈ Δ
+    a_ub = np.hstack([-corners.T, np.ones((k, 1))])
+    a_eq = np.append(np.ones(w), 0.0)[None, :]
+    cost = np.zeros(w + 1)
+    cost[-1] = -1.0
+    found = linprog(cost, A_ub=a_ub, b_ub=np.zeros(k), A_eq=a_eq, b_eq=[1.0],
+                    bounds=[(0.0, None)] * w + [(None, None)], method="highs")
+    if found.status != 0:
+        return None
+    lam = np.clip(found.x[:w], 0.0, None)
+    best = (lam / lam.sum()) @ corners
+    if best.min() <= PURE_MARGIN:
+        return None
+    middle = (best + mean) / 2
+    return middle if middle.min() > PURE_MARGIN else best
+
+
+def indifferent_belief(utility: np.ndarray, support: list[int], utol: float
+                       ) -> np.ndarray | None:
+    """``μ`` over the rows of ``utility`` ``(n, A)`` under which every ``support`` action is
+    within ``utol`` of the best payoff, or ``None``.
+
+    The LP minimises the largest shortfall ``t`` (``E_μ[U_c − U_a] ≤ t`` for ``a`` in the
+    support and every ``c``): always feasible and well conditioned, so a belief exactly
+    indifferent is found rather than lost in the solver's own tolerance; the belief is then
+    re-checked against ``utol``."""
     n = utility.shape[0]
     scale = max(float(np.abs(utility).max()), np.finfo(float).tiny)
     u = utility / scale
-    tol = utol / scale / 2  # solver slack stays inside the tolerance, re-checked below
-    base = u[:, support[0]]
-    rows = [u[:, c] - base for c in range(u.shape[1]) if c != support[0]]
-    rows += [base - u[:, a] for a in support[1:]]
-    found = linprog(np.zeros(n), A_ub=np.array(rows), b_ub=np.full(len(rows), tol),
-                    A_eq=np.ones((1, n)), b_eq=[1.0], bounds=[(0.0, None)] * n,
-                    method="highs", options={"primal_feasibility_tolerance": 1e-10})
-    if found.status != 0:
+    gains = np.array([u[:, c] - u[:, a] for a in support for c in range(u.shape[1]) if c != a])
+    # variables (μ_1 … μ_n, t): minimise t with gains · μ ≤ t
+    a_ub = np.hstack([gains, -np.ones((gains.shape[0], 1))])
+    cost = np.zeros(n + 1)
+    cost[-1] = 1.0
+    found = linprog(cost, A_ub=a_ub, b_ub=np.zeros(gains.shape[0]),
+                    A_eq=np.append(np.ones(n), 0.0)[None, :], b_eq=[1.0],
+                    bounds=[(0.0, None)] * n + [(None, None)], method="highs")
+    if found.status != 0 or found.x[-1] > utol / scale:
         return None
-    mu = np.clip(found.x, 0.0, None)
+    mu = np.clip(found.x[:n], 0.0, None)
     mu = mu / mu.sum()
     values = mu @ utility
-    top = values[support]
-    if top.max() - top.min() > utol or values.max() > top.min() + utol:
-        return None
-    return mu
-
-
-def _fits(kl: np.ndarray, finite: np.ndarray, sigma: np.ndarray, used: list[int],
-          ktol: float) -> bool:
-    """Every ``used`` point is within ``ktol`` of the best weighted KL at ``sigma``."""
-    losses = kl[finite] @ sigma
-    index = {int(p): i for i, p in enumerate(np.flatnonzero(finite))}
-    return bool(all(losses[index[m]] <= losses.min() + ktol for m in used))
-
-
-def _fitting_region(kl: np.ndarray, finite: np.ndarray, used: list[int], ktol: float
-                    ) -> tuple[np.ndarray, float, float] | None:
-    """The mixture of ``Δ(S)`` furthest inside with every ``used`` point in ``Θ(σ)`` and
-    the range of the last weight over that region, or ``None`` when it touches no
-    mixture with every weight above ``PURE_MARGIN``."""
-    x = kl[finite]
-    k = x.shape[1]
-    inside = [(m, j) for m in used for j in range(x.shape[0])]
-    index = {int(p): i for i, p in enumerate(np.flatnonzero(finite))}
-    a_fit = np.array([x[index[m]] - x[j] for m, j in inside])  # L_m − L_j ≤ ktol
-    # variables (σ_1 … σ_k, t): maximise t with σ_a ≥ t
-    a_ub = np.vstack([np.hstack([a_fit, np.zeros((len(inside), 1))]),
-                      np.hstack([-np.eye(k), np.ones((k, 1))])])
-    b_ub = np.concatenate([np.full(len(inside), ktol / 2), np.zeros(k)])
-    a_eq = np.append(np.ones(k), 0.0)[None, :]
-    cost = np.zeros(k + 1)
-    cost[-1] = -1.0
-    found = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0],
-                    bounds=[(0.0, 1.0)] * k + [(None, None)], method="highs",
-                    options={"primal_feasibility_tolerance": 1e-10})
-    if found.status != 0 or found.x[-1] <= PURE_MARGIN:
-        return None
-    sigma = found.x[:k]
-    ends = []
-    for sign in (1.0, -1.0):
-        c = np.zeros(k + 1)
-        c[k - 1] = sign  # the last weight's least and greatest value, every σ_a ≥ t ≥ margin
-        end = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0],
-                      bounds=[(0.0, 1.0)] * k + [(PURE_MARGIN, None)], method="highs")
-        ends.append(float(end.x[k - 1]) if end.status == 0 else float(sigma[-1]))
-    return sigma, min(ends), max(ends)
+    return mu if values.max() <= values[support].min() + utol else None

@@ -8,7 +8,10 @@ continuous models, tests/test_berk_nash.py; they are not checked here.)
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pytest
 import torch
 
 from sme.berk_nash import GammaOperator, fitted_points
@@ -80,3 +83,32 @@ def test_reported_wide_equilibria_satisfy_the_definition_on_random_problems() ->
             assert _satisfies_the_definition(gamma, eq), (kl.tolist(), utility.tolist())
             wide += len(eq.actions) >= 3
     assert wide > 0  # the random problems do exercise supports of three or more
+
+
+# ------------------------------------------------------------------ regions, built on purpose
+
+SEGMENT_KL = np.array([[2.0, 0.0, 1.5], [1.5, 1.0, 2.25], [2.5, 1.0, 1.25], [1.0, 2.0, 1.0]])
+SEGMENT_UTILITY = np.array([[1.0, 0.5, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.5, 1.0]])
+SEGMENT_ENDS = np.array([[2 / 3, 1 / 3, 0.0], [0.0, 0.2, 0.8]])
+
+
+def test_a_segment_of_equilibria_beside_beliefs_that_fit_only_the_boundary() -> None:
+    """P0 and P3 tie on the line σ_0 − 2σ_1 + σ_2/2 = 0, which crosses Δ from
+    w = (⅔, ⅓, 0) to w′ = (0, 0.2, 0.8); under ½P0 + ½P3 all three actions pay ½.  P1 and
+    P2 (payoff 0 everywhere: every action optimal alone) are ½(P0 + P3) plus one on the
+    action that w (resp. w′) leaves out, so each fits only at its end of the line.  At w
+    the tie set {P0, P1, P3} thus holds two beliefs: δ_P1, whose region is the single
+    boundary mixture w, and ½P0 + ½P3, whose region is the whole segment — the only
+    equilibria with support {0, 1, 2}.  (Taking the solver's first belief at each vertex,
+    as this engine once did, finds δ_P1 and δ_P2 and lists nothing.)"""
+    gamma = _gamma(SEGMENT_KL, SEGMENT_UTILITY)
+    (eq,) = [e for e in mixed_equilibria(gamma, 0) if len(e.actions) == 3]
+    assert eq.pure is False
+    assert sorted(map(tuple, np.round(eq.vertices, 9))) == sorted(
+        map(tuple, np.round(SEGMENT_ENDS, 9)))
+    assert dict(eq.belief) == pytest.approx({0: 0.5, 3: 0.5})
+    ranges = eq.ranges()
+    assert ranges[2] == pytest.approx((0.0, 0.8)) and eq.interval == pytest.approx((0.0, 0.8))
+    for t in np.linspace(0.01, 0.99, 7):  # the whole open segment, not one mixture of it
+        assert _satisfies_the_definition(gamma, replace(eq, weights=tuple(
+            (1 - t) * SEGMENT_ENDS[0] + t * SEGMENT_ENDS[1])))
