@@ -29,7 +29,8 @@ from equilibrium_reference import is_equilibrium, reference_equilibrium
 from scipy.optimize import linprog
 from test_exact_gamma import FAMILIES
 
-from sme.berk_nash import GammaOperator
+from sme.berk_nash import GammaOperator, pure_equilibria, rationalizable_set
+from sme.phases import classify
 from sme.wide_equilibria import wide_equilibria
 
 F64 = torch.float64
@@ -120,3 +121,84 @@ def test_engine_lists_exactly_the_equilibria_of_the_reference(family: str) -> No
     assert decided >= 80 and undecided <= decided // 20, (decided, undecided)
     if family != "continuous":  # one latent, payoffs affine in it: never three indifferent
         assert regions > 0
+
+
+# ------------------------------------------------------------------ built on purpose
+
+CENTRE = np.array([0.29, 0.31, 0.40])
+#: three bets tied only at CENTRE (``L_j(σ) = 1 + (1 − σ_j) / (1 − CENTRE_j)``), a hedge
+#: (action 3) that shows nothing new, and P3: better than the bets everywhere on
+#: Δ({0, 1, 2}) but unable to produce what the hedge shows (infinite KL there)
+HEDGE_KL = np.vstack([np.hstack([1.0 + (1.0 - np.eye(3)) / (1.0 - CENTRE)[:, None],
+                                 np.full((3, 1), 5.0)]), [[0.5, 0.5, 0.5, np.inf]]])
+#: bet j pays 1 at P_j, the hedge ⅓ at each P_j: optimal only under the uniform belief on all
+#: three (any belief on two leaves a bet at least ½); P3 pays nothing, every action optimal
+HEDGE_UTILITY = np.vstack([np.hstack([np.eye(3), np.full((3, 1), 1 / 3)]), np.zeros((1, 4))])
+
+
+def _regions(kl: np.ndarray, utility: np.ndarray, support: tuple[int, ...]) -> list:
+    gamma = GammaOperator(torch.tensor(kl[None], dtype=F64), torch.tensor(utility[None], dtype=F64))
+    return wide_equilibria(gamma, 0, support)
+
+
+def _tolerances(kl: np.ndarray, utility: np.ndarray) -> tuple[float, float]:
+    gamma = GammaOperator(torch.tensor(kl[None], dtype=F64), torch.tensor(utility[None], dtype=F64))
+    return float(gamma.ktol[0]), float(gamma.utol[0])
+
+
+def test_three_points_tied_only_inside_give_one_isolated_equilibrium() -> None:
+    """Without P3 and the hedge the bets' only equilibrium with all three is CENTRE, which
+    the reference finds too (it is no node of any grid)."""
+    kl, utility = HEDGE_KL[:3, :3], HEDGE_UTILITY[:3, :3]
+    (eq,) = _regions(kl, utility, (0, 1, 2))
+    assert np.allclose(eq.vertices, [CENTRE]) and np.allclose(eq.weights, CENTRE)
+    assert dict(eq.belief) == pytest.approx({0: 1 / 3, 1: 1 / 3, 2: 1 / 3})
+    found = reference_equilibrium(kl, utility, (0, 1, 2), *_tolerances(kl, utility))
+    assert found is not None and np.allclose(found, CENTRE, atol=1e-7)
+
+
+def test_a_hedge_between_three_tied_points_and_a_point_infinite_on_it() -> None:
+    """On Δ({0, 1, 2}) P3 fits best everywhere and supports every mixture (one region: the
+    whole triangle).  With the hedge in the support P3 never fits, the bets tie only along
+    σ = (1 − s) CENTRE + s δ_3 and the uniform belief on them makes all four optimal: the
+    region is that segment (the hedge's weight spans (0, 1)), and the reference agrees."""
+    ktol, utol = _tolerances(HEDGE_KL, HEDGE_UTILITY)
+    (whole,) = _regions(HEDGE_KL, HEDGE_UTILITY, (0, 1, 2))
+    assert sorted(map(tuple, np.round(whole.vertices, 12))) == sorted(map(tuple, np.eye(3)))
+    assert whole.belief == ((3, 1.0),)
+    (segment,) = _regions(HEDGE_KL, HEDGE_UTILITY, (0, 1, 2, 3))
+    ends = np.array([[*CENTRE, 0.0], [0.0, 0.0, 0.0, 1.0]])
+    assert sorted(map(tuple, np.round(segment.vertices, 9))) == sorted(
+        map(tuple, np.round(ends, 9)))
+    assert dict(segment.belief) == pytest.approx({0: 1 / 3, 1: 1 / 3, 2: 1 / 3})
+    assert segment.interval == pytest.approx((0.0, 1.0))
+    for objective in ([0, 0, 0, 1.0], [0, 0, 0, -1.0]):  # both ends of the hedge's weight
+        sigma = reference_equilibrium(HEDGE_KL, HEDGE_UTILITY, (0, 1, 2, 3), ktol, utol,
+                                      np.array(objective), DEPTH)
+        assert sigma is not None and _distance_to_hull(np.array(segment.vertices), sigma) < 1e-7
+        assert is_equilibrium(HEDGE_KL, HEDGE_UTILITY, (0, 1, 2, 3), sigma, ktol, utol)
+    # a hedge paying more than ⅓ beats the bets under the only belief that could hold them
+    richer = HEDGE_UTILITY.copy()
+    richer[:3, 3] = 0.4
+    assert _regions(HEDGE_KL, richer, (0, 1, 2, 3)) == []
+    assert reference_equilibrium(HEDGE_KL, richer, (0, 1, 2, 3), ktol,
+                                 _tolerances(HEDGE_KL, richer)[1]) is None
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1e6])
+def test_equilibria_and_phases_do_not_depend_on_payoff_scale(scale: float) -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(12):
+        kl, utility = _bets(rng)
+        actions = utility.shape[1]
+        base = GammaOperator(torch.tensor(kl[None], dtype=F64),
+                             torch.tensor(utility[None], dtype=F64))
+        scaled = GammaOperator(torch.tensor(kl[None], dtype=F64),
+                               torch.tensor(utility[None] * scale, dtype=F64))
+        safe = torch.arange(actions) % 2 == 0
+        phases = [classify(rationalizable_set(g), safe, pure_equilibria(g)) for g in (base, scaled)]
+        assert torch.equal(*phases)
+        for support in itertools.combinations(range(actions), 3):
+            one, other = (wide_equilibria(g, 0, support) for g in (base, scaled))
+            assert [eq.vertices for eq in one] == [eq.vertices for eq in other]
+            assert [eq.belief for eq in one] == pytest.approx([eq.belief for eq in other])
