@@ -546,4 +546,8 @@ def _mixed_json(eq: MixedEquilibrium, names: list[str], points: Mapping[str, tor
         "belief": belief,
         "actions": [names[a] for a in eq.actions],
         "probability": eq.probability,
+        "pure": eq.pure,
+        "ranges": {names[a]: list(r) for a, r in eq.ranges().items()},
+        "region": [dict(zip((names[a] for a in eq.actions), v, strict=True))
+                   for v in eq.vertices],
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -56,8 +58,7 @@ def render_analysis(analysis: Analysis, console: Console) -> None:
     mixed = Text()
     for eq in analysis.mixed_equilibria:
         mix = ", ".join(f"{a}: {p:.4f}" for a, p in eq["mixture"].items())
-        lo, hi = eq["interval"]
-        mixed.append(f"mixed equilibrium  {mix}   (resolution [{lo:.4f}, {hi:.4f}])\n")
+        mixed.append(f"mixed equilibrium  {mix}   ({_mixed_extent(eq)})\n")
     res = analysis.settings.resolution
     methods = ", ".join(f"{k}: {v}" for k, v in analysis.methods.items())
     footer = Text(
@@ -81,6 +82,19 @@ def render_analysis(analysis: Analysis, console: Console) -> None:
     parts += [Text(analysis.explanation), Text(), footer]
     console.print(Panel(Group(*parts), title=f"[bold]{scenario.name}[/bold]",
                         subtitle=str(scenario.source or ""), expand=False))
+
+
+def _mixed_extent(eq: dict[str, Any]) -> str:
+    """How far a mixed equilibrium reaches: the resolution's bracket for two actions, the
+    region's corners and each action's range for more."""
+    region = eq.get("region") or []
+    if len(region) > 1:
+        spans = ", ".join(f"{a} {lo:.4f}–{hi:.4f}" for a, (lo, hi) in eq["ranges"].items())
+        return f"one of a region with {len(region)} corners: {spans}"
+    if region:
+        return "isolated"
+    lo, hi = eq["interval"]
+    return f"resolution [{lo:.4f}, {hi:.4f}]"
 
 
 #: one letter per phase, so diagrams read without colour too

@@ -112,3 +112,20 @@ def test_a_segment_of_equilibria_beside_beliefs_that_fit_only_the_boundary() -> 
     for t in np.linspace(0.01, 0.99, 7):  # the whole open segment, not one mixture of it
         assert _satisfies_the_definition(gamma, replace(eq, weights=tuple(
             (1 - t) * SEGMENT_ENDS[0] + t * SEGMENT_ENDS[1])))
+
+
+def test_a_region_is_reported_with_its_corners_in_json_and_text() -> None:
+    from sme.analysis import _mixed_json
+    from sme.report import _mixed_extent
+
+    gamma = _gamma(SEGMENT_KL, SEGMENT_UTILITY)
+    (eq,) = [e for e in mixed_equilibria(gamma, 0) if len(e.actions) == 3]
+    theta = torch.arange(4, dtype=F64)
+    data = _mixed_json(eq, ["a", "b", "c"], {"theta": theta})
+    assert data["pure"] is False
+    assert sorted(tuple(round(v, 9) for v in corner.values()) for corner in data["region"]) == \
+        sorted(map(tuple, np.round(SEGMENT_ENDS, 9)))
+    assert data["ranges"]["c"] == pytest.approx([0.0, 0.8])
+    assert [b["point"]["theta"] for b in data["belief"]] == [0.0, 3.0]
+    assert _mixed_extent(data) == "one of a region with 2 corners: a 0.0000–0.6667, " \
+        "b 0.2000–0.3333, c 0.0000–0.8000"
