@@ -1,5 +1,6 @@
 """Mixed Berk–Nash equilibria (Esponda & Pouzo, Econometrica 2016, Def. 1): pairs of actions
-here, supports of three or more actions in :mod:`sme.wide_equilibria`.
+here, supports of three or more actions in :mod:`sme.wide_equilibria` (every maximal
+region of them, with its corners).
 
 A mixture ``σ`` is a Berk–Nash equilibrium when some belief ``μ ∈ Δ(Θ(σ))`` makes every
 action in ``supp σ`` optimal.  For ``σ = (1 − p) δ_a + p δ_c`` the set ``Θ(σ)`` changes only
