@@ -41,18 +41,12 @@ MAX_FACES = 20_000
 
 def mask_to_bits(mask: np.ndarray) -> int:
     """An ``(N,)`` boolean mask as an integer bit set (bit ``i`` for point ``i``)."""
-    return sum(1 << int(i) for i in np.flatnonzero(mask))
+    return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
 
 
 def bits_to_points(bits: int) -> list[int]:
     """The point indices of a bit set, ascending."""
-    points, i = [], 0
-    while bits:
-        if bits & 1:
-            points.append(i)
-        bits >>= 1
-        i += 1
-    return points
+    return [i for i, bit in enumerate(reversed(f"{bits:b}")) if bit == "1"]
 
 
 def closed_tie_sets(vertex_sets: Iterable[int], limit: int = MAX_FACES) -> list[int]:

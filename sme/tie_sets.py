@@ -112,10 +112,9 @@ def vertex_mixtures(kl: np.ndarray, ktol: float) -> list[tuple[np.ndarray, np.nd
         losses = mixtures @ points.T  # (V, members)
         best = losses.min(axis=1, keepdims=True)
         ties = losses <= best + ktol
-        for row in range(mixtures.shape[0]):
-            sigma = np.zeros(k)
-            sigma[list(face)] = mixtures[row]
-            mask = np.zeros(n, dtype=bool)
-            mask[np.flatnonzero(members)[ties[row]]] = True
-            found.append((sigma, mask))
+        sigma = np.zeros((mixtures.shape[0], k))
+        sigma[:, list(face)] = mixtures
+        masks = np.zeros((mixtures.shape[0], n), dtype=bool)
+        masks[:, members] = ties
+        found.extend(zip(sigma, masks, strict=True))
     return found

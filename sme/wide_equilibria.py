@@ -13,9 +13,12 @@ support ``S`` are a finite union of polytopes, found exactly:
 
 1. the envelope's vertices and their tie sets ``T_w`` (:mod:`sme.tie_sets`, qhull);
 2. a linear program per distinct ``T_w``: is some belief on it indifferent and unbeaten?
-   A face's tie set lies inside each of its vertices' tie sets and feasibility only grows
-   with the set, so only faces all of whose vertices pass can be equilibria;
-3. the faces spanned by those vertices (every intersection of their tie sets), smallest
+   (after a cheap necessary test: for each support action ``a`` and other action ``c``
+   some point of ``T_w`` where ``c`` beats ``a`` by at most the tolerance).  A face's tie
+   set lies inside each of its vertices' tie sets and feasibility only grows with the
+   set, so only faces all of whose vertices pass can be equilibria, and those faces'
+   vertices are among the passing ones;
+3. the faces spanned by the passing vertices (every intersection of their tie sets), smallest
    tie set — largest face — first; a face is an equilibrium region when it meets the
    interior of ``Δ(S)`` (an LP over its vertices' convex hull puts more than
    ``PURE_MARGIN`` on each action) and a belief on its tie set is indifferent and
@@ -27,8 +30,9 @@ has a smaller support, and there the tie set is the limit from inside, as in
 :mod:`sme.tie_sets`), a representative mixture inside it with every weight above
 ``PURE_MARGIN``, and one belief that supports the whole region.  The listing is
 exhaustive up to the tie tolerances.  Cost per support: one halfspace intersection
-(``N + |S| + 1`` halfspaces in ``|S|`` dimensions), one small LP per distinct vertex tie
-set and per candidate face (see :mod:`sme.envelope_faces` for the number of faces).
+(``N + |S| + 1`` halfspaces in ``|S|`` dimensions, ``V`` vertices), ``O(V |S| |A|)`` for
+the necessary test, one small LP per vertex tie set that passes it and per candidate
+face (see :mod:`sme.envelope_faces` for the number of faces).
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ def wide_equilibria(gamma: object, row: int, support: tuple[int, ...]) -> list[o
     members = np.flatnonzero(np.isfinite(kl[:, cols]).all(axis=1))
     if members.size == 0:
         return []
-    mixtures, vertex_sets = _distinct_vertices(kl[members][:, cols], ktol)
+    mixtures, masks = _distinct_vertices(kl[members][:, cols], ktol)
     beliefs: dict[int, np.ndarray | None] = {}
 
     def belief_on(ties: int) -> np.ndarray | None:
@@ -66,10 +70,15 @@ def wide_equilibria(gamma: object, row: int, support: tuple[int, ...]) -> list[o
                                                utol)
         return beliefs[ties]
 
-    passing = [t for t in vertex_sets if belief_on(t) is not None]
+    # only faces whose every vertex admits a belief can (module docstring, step 2)
+    hopeful = np.flatnonzero(_may_hold_a_belief(utility[members], masks, cols, utol))
+    bits = {int(w): mask_to_bits(masks[w]) for w in hopeful}
+    passing = [w for w in bits if belief_on(bits[w]) is not None]
+    mixtures = mixtures[passing]
+    vertex_sets = [bits[w] for w in passing]
     reported: list[int] = []
     found = []
-    for ties in closed_tie_sets(passing):
+    for ties in closed_tie_sets(vertex_sets):
         if any(ties & r == r for r in reported):
             continue  # inside a region already reported
         corners = mixtures[vertices_of(ties, vertex_sets)]
@@ -92,14 +101,31 @@ def wide_equilibria(gamma: object, row: int, support: tuple[int, ...]) -> list[o
     return found
 
 
-def _distinct_vertices(kl: np.ndarray, ktol: float) -> tuple[np.ndarray, list[int]]:
+def _distinct_vertices(kl: np.ndarray, ktol: float) -> tuple[np.ndarray, np.ndarray]:
     """The envelope's vertices over the columns of ``kl`` (every entry finite): mixtures
-    ``(V, |S|)`` and tie sets as bit sets, duplicates (equal to 12 digits) removed."""
-    seen: dict[tuple[float, ...], int] = {}
-    for sigma, ties in vertex_mixtures(kl, ktol):
-        key = tuple(np.round(sigma, 12).tolist())
-        seen[key] = seen.get(key, 0) | mask_to_bits(ties)
-    return np.array(list(seen)), list(seen.values())
+    ``(V, |S|)`` and tie sets ``(V, N)`` (masks), duplicates (equal to 12 digits) merged."""
+    found = vertex_mixtures(kl, ktol)
+    sigma = np.stack([s for s, _ in found])
+    ties = np.stack([t for _, t in found])
+    _, first, group = np.unique(np.round(sigma, 12), axis=0, return_index=True,
+                                return_inverse=True)
+    merged = np.zeros((first.size, ties.shape[1]), dtype=bool)
+    np.logical_or.at(merged, group.reshape(-1), ties)
+    return sigma[first], merged
+
+
+def _may_hold_a_belief(utility: np.ndarray, masks: np.ndarray, support: list[int],
+                       utol: float) -> np.ndarray:
+    """``(V,)``: a necessary condition for a belief on each masked set of rows (each
+    non-empty) of ``utility`` ``(n, A)`` under which every ``support`` action is optimal —
+    for each support action ``a`` and other action ``c``, some point where ``c`` beats ``a``
+    by at most ``utol`` (else ``E_μ[U_c − U_a] > utol`` for every ``μ``)."""
+    gains = np.stack([utility[:, c] - utility[:, a] for a in support
+                      for c in range(utility.shape[1]) if c != a], axis=1)  # (n, R)
+    rows, points = np.nonzero(masks)  # row-major: each vertex's points together
+    starts = np.searchsorted(rows, np.arange(masks.shape[0]))
+    least = np.minimum.reduceat(gains[points], starts, axis=0)  # (V, R)
+    return (least <= utol).all(axis=1)
 
 
 def _inside_point(corners: np.ndarray) -> np.ndarray | None:
