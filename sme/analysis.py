@@ -338,7 +338,8 @@ class Analysis:
             "safe_actions": self.safe_actions,
             "pure_equilibria": self.pure_equilibria,
             "mixed_equilibria": [
-                {k: v for k, v in eq.items() if k in ("mixture", "interval", "belief")}
+                {k: v for k, v in eq.items()
+                 if k in ("mixture", "interval", "belief", "pure", "ranges", "region")}
                 for eq in self.mixed_equilibria
             ],
             "fitted_beliefs": [
@@ -548,6 +549,6 @@ def _mixed_json(eq: MixedEquilibrium, names: list[str], points: Mapping[str, tor
         "probability": eq.probability,
         "pure": eq.pure,
         "ranges": {names[a]: list(r) for a, r in eq.ranges().items()},
-        "region": [dict(zip((names[a] for a in eq.actions), v, strict=True))
-                   for v in eq.vertices],
+        **({"region": [dict(zip((names[a] for a in eq.actions), v, strict=True))
+                       for v in eq.vertices]} if eq.vertices else {}),
     }

@@ -22,11 +22,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from sme.berk_nash import GammaOperator, best_fit
 from sme.envelope import envelope_intervals
-from sme.wide_equilibria import wide_equilibria
+from sme.wide_equilibria import indifferent_belief, wide_equilibria
 
 #: mixtures putting less than this on an action are taken as pure (tie-tolerance artefacts)
 PURE_MARGIN = 1e-6
@@ -123,23 +124,26 @@ def _pair(gamma: GammaOperator, row: int, a: int, c: int) -> list[MixedEquilibri
         loss = torch.where(finite, (1 - p) * k0 + p * k1, torch.full_like(k0, float("inf")))
         # interval ends carry the tie slack; twice the tolerance keeps both neighbours
         members = torch.nonzero(best_fit(loss[None], 2 * ktol)[0] & finite).flatten().tolist()
-        cand = _support(gamma, row, a, p, members, diff, utol, lo, hi)
+        cand = _support(gamma, row, (a, c), p, members, diff, utol, lo, hi)
         if cand is not None:
             candidates.append(cand)
     return _merge(candidates, a, c)
 
 
-def _support(gamma: GammaOperator, row: int, a: int, p: float, members: list[int],
-             diff: torch.Tensor, utol: float, lo: torch.Tensor, hi: torch.Tensor
-             ) -> _Candidate | None:
+def _support(gamma: GammaOperator, row: int, pair: tuple[int, int], p: float,
+             members: list[int], diff: torch.Tensor, utol: float, lo: torch.Tensor,
+             hi: torch.Tensor) -> _Candidate | None:
     """The belief that makes the pair indifferent on ``Θ(p)``, if one exists and no other
-    action beats them under it.
+    action beats them under it.  When the belief chosen below is beaten, a linear program
+    over all of ``Θ(p)`` (:func:`sme.wide_equilibria.indifferent_belief`) decides, so an
+    equilibrium that needs a third point to hold the other actions off is not lost.
 
     Between two points on opposite sides of indifference the probability is refined only
     when both points win an interval strictly inside ``(0, 1)``: then they are neighbours on
     a chain of best fits and the continuous best fit passes through each near the centre of
     its interval.  A point whose interval reaches 0 or 1 is no such neighbour, and the
     breakpoint itself is reported."""
+    a = pair[0]
     mid = (lo + hi) / 2
     values = {i: float(diff[i]) for i in members}
     zero = [i for i, d in values.items() if abs(d) <= utol]
@@ -166,8 +170,33 @@ def _support(gamma: GammaOperator, row: int, a: int, p: float, members: list[int
         weights[i] = w
     expected = weights @ utility
     if bool((expected > expected[a] + utol).any()):
-        return None
+        return _belief_by_lp(gamma, row, pair, p, members)
     return _Candidate(min(max(p_ref, 0.0), 1.0), low, high, frozenset(members), belief, exact)
+
+
+def _belief_by_lp(gamma: GammaOperator, row: int, pair: tuple[int, int], p: float,
+                  members: list[int]) -> _Candidate | None:
+    """The candidate at ``p`` with a belief on ``members`` from the linear program, if any;
+    its interval is the range of mixtures of the pair at which every point of that belief
+    still fits (all of them equilibria, supported by the same belief)."""
+    utility = gamma.utility[row].detach().cpu().double().numpy()
+    mu = indifferent_belief(utility[members], list(pair), float(gamma.utol[row]))
+    if mu is None:
+        return None
+    used = [i for i in range(len(members)) if mu[i] > 1e-12]
+    belief = tuple((members[i], float(mu[i])) for i in used)
+    kl = gamma.kl[row][:, list(pair)].detach().cpu().double().numpy()
+    kl = kl[np.isfinite(kl).all(axis=1)]
+    low, high = 0.0, 1.0
+    for i in used:  # (1 − q) d_0 + q d_1 ≤ ktol against every finite point, for q in [0, 1]
+        d = gamma.kl[row][members[i], list(pair)].detach().cpu().double().numpy() - kl
+        slope, start = d[:, 1] - d[:, 0], d[:, 0] - float(gamma.ktol[row])
+        rising, falling = slope > 0, slope < 0
+        if rising.any():
+            high = min(high, float((-start[rising] / slope[rising]).min()))
+        if falling.any():
+            low = max(low, float((-start[falling] / slope[falling]).max()))
+    return _Candidate(p, min(low, p), max(high, p), frozenset(members), belief, False)
 
 
 def _merge(candidates: list[_Candidate], a: int, c: int) -> list[MixedEquilibrium]:

@@ -129,3 +129,25 @@ def test_a_region_is_reported_with_its_corners_in_json_and_text() -> None:
     assert [b["point"]["theta"] for b in data["belief"]] == [0.0, 3.0]
     assert _mixed_extent(data) == "one of a region with 2 corners: a 0.0000–0.6667, " \
         "b 0.2000–0.3333, c 0.0000–0.8000"
+
+
+def test_bets_the_data_cannot_tell_apart_are_equilibria_in_every_mixture() -> None:
+    """Every point fits every mixture equally (one KL for all) and bet j pays 0.8 at P_j,
+    0.2 elsewhere.  A pair of bets is indifferent and unbeaten only under a belief with
+    equal weights on their points, at least the third's (the point where both pay 0.2 alone
+    lets the third bet win, which the first belief tried at a tie picks), so each edge is a
+    continuum of equilibria; with all three, under the uniform belief, the whole triangle."""
+    kl = np.full((3, 3), 0.2)
+    utility = np.where(np.eye(3) > 0, 0.8, 0.2)
+    gamma = _gamma(kl, utility)
+    found = mixed_equilibria(gamma, 0)
+    pairs = {eq.actions: eq for eq in found if len(eq.actions) == 2}
+    assert sorted(pairs) == [(0, 1), (0, 2), (1, 2)]
+    for (a, c), eq in pairs.items():
+        assert eq.interval == pytest.approx((0.0, 1.0))
+        weights = dict(eq.belief)
+        assert weights[a] == pytest.approx(weights[c])
+        assert weights[a] >= weights.get(3 - a - c, 0.0) - 1e-9
+    (whole,) = [eq for eq in found if len(eq.actions) == 3]
+    assert sorted(map(tuple, np.round(whole.vertices, 12))) == sorted(map(tuple, np.eye(3)))
+    assert all(_satisfies_the_definition(gamma, eq) for eq in found)
