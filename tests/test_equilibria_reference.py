@@ -11,7 +11,7 @@ random supports ``S`` of three or more:
 * coverage: optimising random linear objectives over the equilibria gives mixtures that
   each lie in one of the engine's regions;
 * soundness: each region's representative and vertices are equilibria by the fixed-mixture
-  program.
+  program, and no region lies inside another.
 
 A solution of the mixed-integer program that fails the fixed-mixture re-check (HiGHS works
 to ``10⁻⁶``, the tie tolerances are ``10⁻⁹``) decides nothing; such cases are counted and
@@ -89,6 +89,8 @@ def _check_support(kl: np.ndarray, utility: np.ndarray, support: tuple[int, ...]
                                                              np.array(eq.weights)) < 1e-9, case
         for sigma in [eq.weights, *eq.vertices]:
             assert is_equilibrium(kl, utility, support, np.array(sigma), ktol, utol), case
+    for inner, outer in itertools.permutations(corners, 2):  # maximal, none twice
+        assert max(_distance_to_hull(outer, v) for v in inner) > 1e-9, case
     decided = undecided = 0
     objectives = [None] + [rng.normal(size=len(support)) for _ in range(3)]
     for objective in objectives:

@@ -151,3 +151,18 @@ def test_bets_the_data_cannot_tell_apart_are_equilibria_in_every_mixture() -> No
     (whole,) = [eq for eq in found if len(eq.actions) == 3]
     assert sorted(map(tuple, np.round(whole.vertices, 12))) == sorted(map(tuple, np.eye(3)))
     assert all(_satisfies_the_definition(gamma, eq) for eq in found)
+
+
+def test_faces_are_the_intersections_of_vertex_tie_sets_and_their_number_is_capped() -> None:
+    from sme.envelope_faces import bits_to_points, closed_tie_sets, mask_to_bits, vertices_of
+    from sme.errors import SMEError
+
+    sets = [0b0111, 0b1110, 0b1001]
+    assert closed_tie_sets(sets) == [0b0001, 0b1000, 0b0110, 0b1001, 0b0111, 0b1110]
+    assert vertices_of(0b0010, sets) == [0, 1] and vertices_of(0b0001, sets) == [0, 2]
+    assert bits_to_points(mask_to_bits(np.array([True, False, True, True]))) == [0, 2, 3]
+    # points in general position tied in threes: every subset of a tie set is a face
+    many = [(1 << 40) - 1 - (1 << i) for i in range(40)]
+    with pytest.raises(SMEError, match="more than 500 faces") as raised:
+        closed_tie_sets(many, limit=500)
+    assert "\n" not in str(raised.value)
