@@ -129,6 +129,11 @@ def test_a_region_is_reported_with_its_corners_in_json_and_text() -> None:
     assert [b["point"]["theta"] for b in data["belief"]] == [0.0, 3.0]
     assert _mixed_extent(data) == "one of a region with 2 corners: a 0.0000–0.6667, " \
         "b 0.2000–0.3333, c 0.0000–0.8000"
+    from sme.scenario import Action
+    from tui.widgets.bn_set import render_set
+
+    shown = render_set([Action(n, safe=True) for n in "abc"], ["a", "b", "c"], [], [data])
+    assert "(one of a region with 2 corners)" in shown.plain
 
 
 def test_bets_the_data_cannot_tell_apart_are_equilibria_in_every_mixture() -> None:

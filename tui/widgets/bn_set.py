@@ -37,7 +37,9 @@ def render_set(actions: Sequence[Action], bn_set: Sequence[str], pure: Sequence[
         text.append("  no pure equilibrium\n", style="dim")
     for eq in mixed:
         mix = ", ".join(f"{a} {p:.3f}" for a, p in eq["mixture"].items())
-        text.append(f"  mixed equilibrium: {mix}\n", style="italic")
+        corners = len(eq.get("region") or [])
+        extent = f" (one of a region with {corners} corners)" if corners > 1 else ""
+        text.append(f"  mixed equilibrium: {mix}{extent}\n", style="italic")
     text.rstrip()
     return text
 
