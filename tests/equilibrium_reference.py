@@ -80,9 +80,13 @@ def reference_equilibrium(kl: np.ndarray, utility: np.ndarray, support: tuple[in
     cost = np.zeros(size)
     if objective is not None:
         cost[sig] = objective
-    found = milp(cost, constraints=LinearConstraint(np.array(rows), lower, upper),
-                 bounds=Bounds(lo, hi), integrality=integrality)
-    if found.status != 0:
+    for presolve in (True, False):  # HiGHS's presolve now and then calls these infeasible
+        found = milp(cost, constraints=LinearConstraint(np.array(rows), lower, upper),
+                     bounds=Bounds(lo, hi), integrality=integrality,
+                     options={"presolve": presolve})
+        if found.status == 0:
+            break
+    else:
         return None
     used = np.flatnonzero(found.x[mu] > 1e-9)
     polished = _polish(x, used, cost[sig], margin)

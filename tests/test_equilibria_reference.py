@@ -51,7 +51,22 @@ def _dirichlet_bets(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     return rng.gamma(2.0, size=(n, n_actions)), rng.dirichlet(np.ones(n_actions), size=n)
 
 
-RANDOM = {**FAMILIES, "bets": _bets, "dirichlet_bets": _dirichlet_bets}
+def _bets_with_infinities(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Bets whose points cannot produce what some actions show (a sixth of the KLs ``+∞``)."""
+    kl, utility = _bets(rng)
+    kl[rng.random(kl.shape) < 1 / 6] = np.inf
+    return kl, utility
+
+
+def _two_latents_dirichlet(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The two-latent Gaussian KLs of ``FAMILIES`` with payoffs on the simplex."""
+    kl, utility = FAMILIES["two_dimensional"](rng)
+    return kl, rng.dirichlet(np.ones(utility.shape[1]), size=kl.shape[0])
+
+
+RANDOM = {**FAMILIES, "bets": _bets, "dirichlet_bets": _dirichlet_bets,
+          "bets_with_infinities": _bets_with_infinities,
+          "two_latents_dirichlet": _two_latents_dirichlet}
 
 
 def _distance_to_hull(corners: np.ndarray, sigma: np.ndarray) -> float:
