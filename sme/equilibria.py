@@ -6,7 +6,8 @@ A mixture ``σ`` is a Berk–Nash equilibrium when some belief ``μ ∈ Δ(Θ(σ
 action in ``supp σ`` optimal.  For ``σ = (1 − p) δ_a + p δ_c`` the set ``Θ(σ)`` changes only
 at the breakpoints of the lower envelope of the KL lines (:func:`sme.envelope.
 envelope_intervals`), so the candidates are those breakpoints and the interiors of the
-intervals won by points at which ``a`` and ``c`` are indifferent.  A candidate is an
+intervals (a point at which ``a`` and ``c`` are indifferent, or points with the same KLs
+on both actions on either side of indifference, hold there).  A candidate is an
 equilibrium when ``Θ(p)`` holds points on both sides of indifference; ``μ`` then mixes the
 two nearest to indifference.
 
@@ -112,11 +113,10 @@ def _pair(gamma: GammaOperator, row: int, a: int, c: int) -> list[MixedEquilibri
     index = torch.nonzero(on).flatten().tolist()
     order = sorted(index, key=lambda i: (float(lo[i]), float(hi[i])))
     probes: list[float] = []
-    for i in order:
+    for i in order:  # each breakpoint, and inside each interval (where Θ(p) is constant)
         if 0.0 < float(hi[i]) < 1.0:
             probes.append(float(hi[i]))
-        if abs(float(diff[i])) <= utol:
-            probes.append(float(mid[i]))
+        probes.append(float(mid[i]))
     candidates: list[_Candidate] = []
     for p in sorted(set(probes)):
         if not 0.0 < p < 1.0:

@@ -219,3 +219,29 @@ def test_equilibria_and_phases_do_not_depend_on_payoff_scale(scale: float) -> No
             one, other = (wide_equilibria(g, 0, support) for g in (base, scaled))
             assert [eq.vertices for eq in one] == [eq.vertices for eq in other]
             assert [eq.belief for eq in one] == pytest.approx([eq.belief for eq in other])
+
+
+@pytest.mark.parametrize("family", ["discrete", "bets", "bets_with_infinities", "dirichlet_bets"])
+def test_pairs_have_an_equilibrium_exactly_when_the_reference_finds_one(family: str) -> None:
+    """The two-action path (sme/equilibria.py) on every pair: an equilibrium the reference
+    finds (weights at least ``10⁻⁴``, re-checked) is listed; a pair listed has one by the
+    reference (weights at least ``10⁻⁶``, or ``10⁻⁴``)."""
+    from sme.equilibria import mixed_equilibria
+
+    rng = np.random.default_rng(sorted(RANDOM).index(family) + 7)
+    listed = 0
+    for _ in range(15):
+        kl, utility = RANDOM[family](rng)
+        gamma = GammaOperator(torch.tensor(kl[None], dtype=F64),
+                              torch.tensor(utility[None], dtype=F64))
+        ktol, utol = float(gamma.ktol[0]), float(gamma.utol[0])
+        pairs = {eq.actions for eq in mixed_equilibria(gamma, 0) if len(eq.actions) == 2}
+        for pair in itertools.combinations(range(utility.shape[1]), 2):
+            deep = reference_equilibrium(kl, utility, pair, ktol, utol, None, DEPTH)
+            if deep is not None and is_equilibrium(kl, utility, pair, deep, ktol, utol):
+                assert pair in pairs, (pair, kl.tolist(), utility.tolist())
+            if pair in pairs:
+                listed += 1
+                assert deep is not None or reference_equilibrium(
+                    kl, utility, pair, ktol, utol) is not None, (pair, kl.tolist())
+    assert listed > 0
