@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -42,6 +43,11 @@ from torch.distributions import kl_divergence
 
 from priors import budget
 from priors.grid import AxisRange, GridError, axis_ranges, build_points, point_count
+
+#: Pyro's stack of effect handlers and torch's default random generator are shared by the
+#: whole process: tracing a program and seeded draws hold this lock, so that compilations
+#: may run in several threads at once (everything else they do is per-call tensors)
+PROCESS_STATE = threading.RLock()
 
 
 class ProgramError(ValueError):
@@ -92,8 +98,9 @@ class ModelTensors:
 
     @property
     def unfit(self) -> torch.Tensor:
-        """``(B, A)``: True where no point has finite KL after that action."""
-        return torch.isinf(self.kl).all(dim=1)
+        """``(B, A)``: True where no point has finite KL after that action (KLs are in
+        ``[0, +∞]``: the least is infinite)."""
+        return torch.isinf(self.kl.amin(dim=1))
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -174,7 +181,8 @@ def trace_program(
     """
     model = poutine.condition(program, data=dict(data)) if data else program
     tracer = poutine.trace(model)
-    _call(role, tracer.get_trace, *args, _source=program, **kwargs)
+    with PROCESS_STATE:
+        _call(role, tracer.get_trace, *args, _source=program, **kwargs)
     sites = _sample_sites(tracer.trace)
     reject_plates(role, sites)
     return sites
@@ -212,7 +220,7 @@ def quiet_validation() -> Iterator[None]:
 @contextlib.contextmanager
 def _seeded(seed: int, device: torch.device) -> Iterator[None]:
     devices = [device] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
+    with PROCESS_STATE, torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
 
@@ -617,7 +625,18 @@ def _trace_models(
     programs: Programs, layout: _Layout, prior: Values, world: Values, batch: int,
     resolution: Resolution, dtype: torch.dtype, device: torch.device,
 ) -> _Traced:
-    """Cover the prior with points, then trace the world and the belief pinned to them."""
+    """Cover the prior with points, then trace the world and the belief pinned to them
+    (holding :data:`PROCESS_STATE`: a quantile found by draws seeds torch's generator)."""
+    with PROCESS_STATE:
+        return _trace_pinned(programs, layout, prior, world, batch, resolution, dtype,
+                             device)
+
+
+def _trace_pinned(
+    programs: Programs, layout: _Layout, prior: Values, world: Values, batch: int,
+    resolution: Resolution, dtype: torch.dtype, device: torch.device,
+) -> _Traced:
+    """:func:`_trace_models` without the lock."""
     ranges, _ = _discover(programs, layout, prior, batch, resolution, dtype, device)
     n = point_count(ranges, resolution.points, resolution.max_points)
     actions = programs.n_actions if isinstance(layout, _Batched) else 1
@@ -756,6 +775,17 @@ def _edge_log_prob(fn: torch.distributions.Distribution, value: torch.Tensor) ->
         centre = fn.mean
     except NotImplementedError:
         return lp
+    last = lp.dim() - 1  # the points' dimension
+    if (last >= 0 and tuple(value.shape[:lp.dim()]) == tuple(lp.shape)
+            and (not fn.batch_shape or fn.batch_shape[-1] == 1)):
+        # the parameters do not vary along the points: repair only the columns with an edge
+        edge = (lp == -math.inf).reshape(-1, lp.shape[-1]).any(dim=0)
+        columns = torch.nonzero(edge).flatten()
+        part = value.index_select(last, columns)
+        inner = fn.log_prob(part + 1e-9 * (centre - part))
+        old = lp.index_select(last, columns)
+        at_edge = (old == -math.inf) & torch.isfinite(inner) & fn.support.check(part)
+        return lp.index_copy(last, columns, torch.where(at_edge, inner, old))
     inside = value + 1e-9 * (centre - value)
     inner = fn.log_prob(inside)
     at_edge = (lp == -math.inf) & torch.isfinite(inner) & fn.support.check(value)
@@ -782,6 +812,8 @@ def _latent_log_prob(
         ) from exc
     if len(shape) == 3:
         lp_all = lp_all[0]
+    if bool((lp_all < math.inf).all()):  # no NaN and no +∞: nothing to repair
+        return lp_all
     lp_all = torch.where(torch.isnan(lp_all), torch.full_like(lp_all, -math.inf), lp_all)
     finite = torch.isfinite(lp_all)
     cap = lp_all[finite].max() + 50.0 if bool(finite.any()) else torch.zeros((), dtype=lp_all.dtype)
@@ -817,12 +849,15 @@ def compile_models(
     device: torch.device | str = "cpu",
     dtype: torch.dtype = torch.float64,
     memory_budget: int = 1 << 29,
+    pass_rows: int | None = None,
 ) -> ModelTensors:
     """Compile ``batch`` configurations; numeric values are ``(batch,)`` tensors or scalars.
 
     Configurations are processed in chunks so that the largest intermediate tensor stays
-    within ``memory_budget`` bytes.  Falls back to a per-configuration evaluation (with a
-    :class:`SlowPathWarning`) when a program does not broadcast.
+    within ``memory_budget`` bytes (sized by :func:`rows_per_compile` from a first
+    configuration compiled alone, unless ``pass_rows`` gives the chunk size already).
+    Falls back to a per-configuration evaluation (with a :class:`SlowPathWarning`) when a
+    program does not broadcast.
 
     Raises:
         ProgramError: a program raised, misses a site, or a KL/payoff is NaN.
@@ -833,15 +868,14 @@ def compile_models(
     world_t = _as_tensor_values(world, batch, dtype, device)
     reward_t = _as_tensor_values(reward, batch, dtype, device)
     with quiet_validation(), torch.no_grad(), budget.memory_budget(memory_budget):
-        first, reason = _compile_chunk(programs, prior_t, world_t, reward_t, 0, 1,
-                                       resolution, dtype, device)
-        _, n, a = first.shape
-        sampled = any(m.startswith(("monte", "quantiles")) for m in first.methods.values())
-        factor = resolution.mc_samples if sampled else 16
-        per_config = max(1, n * a * factor * (torch.finfo(dtype).bits // 8) * 4)
-        chunk = max(1, memory_budget // per_config)
-        parts = [first]
-        start = 1
+        if pass_rows is None:
+            first, reason = _compile_chunk(programs, prior_t, world_t, reward_t, 0, 1,
+                                           resolution, dtype, device)
+            _, n, a = first.shape
+            chunk = rows_per_compile(n, a, first.methods, resolution, dtype, memory_budget)
+            parts, start = [first], 1
+        else:
+            chunk, parts, start, reason = max(1, pass_rows), [], 0, None
         while start < batch:
             stop = min(batch, start + chunk)
             part, why = _compile_chunk(programs, prior_t, world_t, reward_t, start, stop,
@@ -856,6 +890,17 @@ def compile_models(
             SlowPathWarning, stacklevel=2,
         )
     return _concat(parts)
+
+
+def rows_per_compile(points: int, actions: int, methods: Mapping[str, str],
+                     resolution: Resolution, dtype: torch.dtype, memory_budget: int) -> int:
+    """Configurations compiled together so that the largest intermediate tensor stays
+    within ``memory_budget`` bytes, given a configuration's Θ points, actions and how its
+    sites are integrated (``methods``: draws cost ``mc_samples`` values per cell)."""
+    sampled = any(m.startswith(("monte", "quantiles")) for m in methods.values())
+    factor = resolution.mc_samples if sampled else 16
+    per_config = max(1, points * actions * factor * (torch.finfo(dtype).bits // 8) * 4)
+    return max(1, memory_budget // per_config)
 
 
 def _slice(values: Mapping[str, Any], start: int, stop: int) -> dict[str, Any]:

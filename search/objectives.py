@@ -43,10 +43,11 @@ from priors.compile import ProgramError
 from priors.grid import GridError
 from priors.params import ParamError, Scalar, grid_values
 from search.space import SearchSpace
-from sme.analysis import BatchAnalysis, Settings, analyze_batch, chunk_size, truncated_fits
+from sme.analysis import BatchAnalysis, Settings, analyze_batch, truncated_fits
 from sme.berk_nash import weighted_kl
 from sme.equilibria import mixed_equilibria
 from sme.errors import SMEError
+from sme.passes import chunk_size
 from sme.phases import Phase
 from sme.robustness import RiskSweep, risk_configurations
 from sme.scenario import Scenario

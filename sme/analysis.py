@@ -7,6 +7,7 @@ phase diagrams use); :func:`analyze` evaluates one configuration and returns a f
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,12 +16,20 @@ from typing import Any
 import networkx as nx
 import torch
 
-from priors.compile import ModelTensors, ProgramError, Resolution, compile_models
+from priors.compile import (
+    ModelTensors,
+    ProgramError,
+    Resolution,
+    Values,
+    compile_models,
+    rows_per_compile,
+)
 from priors.params import Scalar
 from sme.berk_nash import GammaOperator, Tolerance, pure_equilibria, rationalizable_set
 from sme.equilibria import MixedEquilibrium, mixed_equilibria
 from sme.explain import explain
 from sme.graphs import best_response_graph, dependency_graph, observed_coupling
+from sme.passes import pass_workers, rows_per_pass, run_passes, spans
 from sme.phases import Phase, classify
 from sme.robustness import RiskSweep, sweep_risks
 from sme.scenario import Scenario
@@ -63,17 +72,45 @@ def resolve_device(name: str) -> str:
 
 
 @dataclass
+class _Pass:
+    """The results of one pass over some configurations (``tensors`` and ``gamma`` are
+    ``None`` when only the per-configuration results are kept)."""
+
+    tensors: ModelTensors | None
+    gamma: GammaOperator | None
+    bn_set: torch.Tensor  # (b, A) bool
+    pure: torch.Tensor  # (b, A) bool
+    phase_codes: torch.Tensor  # (b,)
+
+
+@dataclass
 class BatchAnalysis:
-    """Results for ``B`` configurations of one scenario (tensors on the analysis device)."""
+    """Results for ``B`` configurations of one scenario (tensors on the analysis device).
+
+    The compiled tensors and the ``Γ`` operator of the passes (:mod:`sme.passes`) are
+    joined into whole-batch ones when first used (``tensors``, ``gamma``): the answers
+    alone never need them."""
 
     scenario: Scenario
     configs: list[dict[str, Scalar]]
-    tensors: ModelTensors
-    gamma: GammaOperator
+    passes: list[_Pass]
+    index: torch.Tensor | None  # puts the passes' rows back in the configurations' order
     bn_set: torch.Tensor  # (B, A) bool
     pure: torch.Tensor  # (B, A) bool
     phase_codes: torch.Tensor  # (B,)
     settings: Settings
+
+    @functools.cached_property
+    def tensors(self) -> ModelTensors:
+        """The compiled tensors of every configuration (:class:`ModelTensors`)."""
+        return _joined_tensors([p.tensors for p in self.passes if p.tensors is not None],
+                               self.index)
+
+    @functools.cached_property
+    def gamma(self) -> GammaOperator:
+        """``Γ`` over every configuration, with the passes' tolerances and responses."""
+        return GammaOperator.joined([p.gamma for p in self.passes if p.gamma is not None],
+                                    self.index)
 
     def __len__(self) -> int:
         return len(self.configs)
@@ -108,42 +145,123 @@ def analyze_batch(
 ) -> BatchAnalysis:
     """Analyse many configurations; each is a mapping of overrides (any parameter group).
 
-    Numeric parameters travel as tensors, so one pass covers the whole batch; configurations
-    that differ in a non-numeric categorical parameter (a string choice, say) are compiled in
-    one pass per distinct value.
+    Numeric parameters travel as tensors, so one pass covers many configurations;
+    configurations that differ in a non-numeric categorical parameter (a string choice,
+    say) are compiled in passes of their own.  Passes are sized and run on the chosen
+    threads by :mod:`sme.passes`; the answers do not depend on the split.  The result
+    keeps every configuration's tensors (``B × N × A``): for batches too large to hold,
+    :func:`summarise_batch` keeps only the answers.
     """
+    full = _resolved(scenario, configs)
+    order, passes = _analyse(scenario, full, settings, keep=True)
+    index = _inverse(order)
+    bn, pure, codes = (_joined([getattr(p, name) for p in passes], index)
+                       for name in ("bn_set", "pure", "phase_codes"))
+    return BatchAnalysis(scenario, full, passes, index, bn, pure, codes, settings)
+
+
+def _resolved(scenario: Scenario, configs: Sequence[Mapping[str, Any]]
+              ) -> list[dict[str, Scalar]]:
+    """Every configuration's values (defaults updated, validated)."""
     full = [scenario.values(c) for c in configs]
     if not full:
-        raise ValueError("analyze_batch needs at least one configuration")
+        raise ValueError("the analysis needs at least one configuration")
     if len(scenario.observed) > 1:
         _check_observed_independent(scenario, full[0])
+    return full
+
+
+def _analyse(scenario: Scenario, full: list[dict[str, Scalar]], settings: Settings,
+             keep: bool, done: Callable[[int], None] | None = None
+             ) -> tuple[list[int], list[_Pass]]:
+    """Every configuration of ``full`` in passes: the rows in the order of the passes, and
+    the passes.  A first pass (sized from the resolution's points) shows the number of Θ
+    points and how the sites are integrated, which size the rest."""
     numeric = [k for k, p in scenario.all_params.items() if p.is_numeric]
     groups: dict[tuple[Any, ...], list[int]] = {}
     for row, values in enumerate(full):
         groups.setdefault(_group_key(values, numeric), []).append(row)
-    parts: list[tuple[list[int], ModelTensors]] = []
+    order: list[int] = []
+    passes: list[_Pass] = []
+    actions = len(scenario.actions)
+    guess = rows_per_pass(settings.resolution.points, actions, settings.memory_budget,
+                          settings.device)
     for rows in groups.values():
-        first = full[rows[0]]
         batch_values: dict[str, Any] = {}
         for name in scenario.all_params:
             if name in numeric:
                 batch_values[name] = torch.tensor([float(full[r][name]) for r in rows],
                                                   dtype=settings.dtype)
             else:
-                batch_values[name] = first[name]
+                batch_values[name] = full[rows[0]][name]
         prior, world, reward = scenario.split(batch_values)
-        tensors = compile_models(
-            scenario.programs, prior, world, reward, len(rows), settings.resolution,
-            settings.device, settings.dtype, settings.memory_budget)
-        parts.append((rows, tensors))
-    tensors = _reorder(parts, len(full))
-    _check_fit(scenario, tensors, full)
+
+        def work(begin: int, end: int, pass_rows: int | None = None,
+                 rows: list[int] = rows, prior: Values = prior, world: Values = world,
+                 reward: Values = reward) -> _Pass:
+            part = [_sliced(v, begin, end) for v in (prior, world, reward)]
+            tensors = compile_models(
+                scenario.programs, *part, end - begin, settings.resolution, settings.device,
+                settings.dtype, settings.memory_budget, pass_rows=pass_rows)
+            _check_fit(scenario, tensors, rows[begin:end], len(full))
+            return _solve(scenario, tensors, settings, keep)
+
+        first_end = min(len(rows), guess)
+        first = work(0, first_end)
+        probe = first.tensors if first.tensors is not None else None
+        step = guess if probe is None else _pass_rows(probe, actions, settings)
+        if not keep:
+            first.tensors = None
+        if done is not None:
+            done(first_end)
+        parts = list(spans(first_end, len(rows), step))
+        rest = run_passes(functools.partial(work, pass_rows=step), parts,
+                          pass_workers(settings.device), done)
+        order += rows
+        passes += [first, *rest]
+    return order, passes
+
+
+def _pass_rows(probe: ModelTensors, actions: int, settings: Settings) -> int:
+    """Configurations per pass after the first: within the memory budget of compilation
+    (:func:`priors.compile.rows_per_compile`) and of the analysis (:mod:`sme.passes`)."""
+    _, points, _ = probe.shape
+    return min(rows_per_pass(points, actions, settings.memory_budget, settings.device),
+               rows_per_compile(points, actions, probe.methods, settings.resolution,
+                                settings.dtype, settings.memory_budget))
+
+
+def _solve(scenario: Scenario, tensors: ModelTensors, settings: Settings, keep: bool
+           ) -> _Pass:
+    """The Berk–Nash sets, pure equilibria and phases of one compiled pass."""
     gamma = GammaOperator(tensors.kl, tensors.utility, settings.tolerance)
     bn = rationalizable_set(gamma)
     pure = pure_equilibria(gamma)
     safe = torch.tensor(scenario.safe_mask, dtype=torch.bool, device=bn.device)
     codes = classify(bn, safe, pure)
-    return BatchAnalysis(scenario, full, tensors, gamma, bn, pure, codes, settings)
+    if not keep:
+        return _Pass(None, None, bn, pure, codes)
+    return _Pass(tensors, gamma, bn, pure, codes)
+
+
+def _sliced(values: Mapping[str, Any], begin: int, end: int) -> dict[str, Any]:
+    return {k: v[begin:end] if isinstance(v, torch.Tensor) else v for k, v in values.items()}
+
+
+def _inverse(order: list[int]) -> torch.Tensor | None:
+    """The index that puts rows listed in ``order`` back in their places (``None`` when
+    they are in place already)."""
+    if order == list(range(len(order))):
+        return None
+    forward = torch.tensor(order)
+    inverse = torch.empty_like(forward)
+    inverse[forward] = torch.arange(len(order))
+    return inverse
+
+
+def _joined(parts: list[torch.Tensor], index: torch.Tensor | None) -> torch.Tensor:
+    out = parts[0] if len(parts) == 1 else torch.cat(parts)
+    return out if index is None else out[index.to(out.device)]
 
 
 def _check_observed_independent(scenario: Scenario, values: Mapping[str, Scalar]) -> None:
@@ -172,14 +290,9 @@ class PhaseSummary:
         return [Phase.from_code(int(c)) for c in self.phase_codes.tolist()]
 
 
-#: bytes of working memory per configuration, per Θ point and action (K, U, masks and the
-#: envelope's intermediates, measured with float64 tensors)
-BYTES_PER_POINT_ACTION = 8 * 24
-
-
-def chunk_size(points: int, actions: int, budget: int) -> int:
-    """Configurations per pass so that one pass stays within ``budget`` bytes."""
-    return max(1, budget // max(1, points * actions * BYTES_PER_POINT_ACTION))
+#: configurations whose values are resolved at once by :func:`summarise_batch` (their
+#: dictionaries, not the tensors, bound its memory for very large batches)
+SUMMARY_BLOCK = 1 << 16
 
 
 def summarise_batch(
@@ -188,63 +301,62 @@ def summarise_batch(
     settings: Settings = Settings(),
     progress: Callable[[int, int], None] | None = None,
 ) -> PhaseSummary:
-    """Phases of any number of configurations within ``settings.memory_budget``: the batch
-    is split into passes sized from the number of Θ points, and only the per-configuration
-    results are kept."""
+    """Phases of any number of configurations within ``settings.memory_budget``: the
+    configurations are analysed in passes sized from the number of Θ points
+    (:mod:`sme.passes`), blocks of :data:`SUMMARY_BLOCK` at a time, and only the
+    per-configuration results are kept."""
     if not configs:
         raise ValueError("summarise_batch needs at least one configuration")
-    probe = analyze_batch(scenario, configs[:1], settings)
-    _, points, actions = probe.tensors.shape
-    step = chunk_size(points, actions, settings.memory_budget)
-    codes, sets, pures = [probe.phase_codes], [probe.bn_set], [probe.pure]
     total = len(configs)
-    done = 1
-    while done < total:
-        batch = analyze_batch(scenario, configs[done:done + step], settings)
-        codes.append(batch.phase_codes)
-        sets.append(batch.bn_set)
-        pures.append(batch.pure)
-        done = min(total, done + step)
+    finished = 0
+
+    def done(rows: int) -> None:
+        nonlocal finished
+        finished += rows
         if progress is not None:
-            progress(done, total)
-    return PhaseSummary(scenario, torch.cat(codes).cpu(), torch.cat(sets).cpu(),
-                        torch.cat(pures).cpu())
+            progress(finished, total)
+
+    codes, sets, pures = [], [], []
+    for begin, end in spans(0, total, SUMMARY_BLOCK):
+        full = _resolved(scenario, configs[begin:end])
+        order, passes = _analyse(scenario, full, settings, keep=False, done=done)
+        index = _inverse(order)
+        codes.append(_joined([p.phase_codes for p in passes], index).cpu())
+        sets.append(_joined([p.bn_set for p in passes], index).cpu())
+        pures.append(_joined([p.pure for p in passes], index).cpu())
+    return PhaseSummary(scenario, torch.cat(codes), torch.cat(sets), torch.cat(pures))
 
 
-def _reorder(parts: list[tuple[list[int], ModelTensors]], total: int) -> ModelTensors:
-    if len(parts) == 1:
-        return parts[0][1]
-    sizes = {p.kl.shape[1] for _, p in parts}
+def _joined_tensors(parts: list[ModelTensors], index: torch.Tensor | None) -> ModelTensors:
+    """The compiled tensors of consecutive passes as one batch (rows taken by ``index``)."""
+    sizes = {p.kl.shape[1] for p in parts}
     if len(sizes) != 1:
         raise ProgramError(
             "configurations with different categorical values give different numbers of Θ "
             "points; analyse them separately"
         )
-    order = torch.tensor([r for rows, _ in parts for r in rows])
-    inverse = torch.empty_like(order)
-    inverse[order] = torch.arange(total)
-    cat = ModelTensors(
-        kl=torch.cat([p.kl for _, p in parts])[inverse],
-        utility=torch.cat([p.utility for _, p in parts])[inverse],
-        log_weights=torch.cat([p.log_weights for _, p in parts])[inverse],
-        points={k: torch.cat([p.points[k] for _, p in parts])[inverse]
-                for k in parts[0][1].points},
-        methods=parts[0][1].methods,
-        batched=all(p.batched for _, p in parts),
-        truncated=parts[0][1].truncated,
+    first = parts[0]
+    return ModelTensors(
+        kl=_joined([p.kl for p in parts], index),
+        utility=_joined([p.utility for p in parts], index),
+        log_weights=_joined([p.log_weights for p in parts], index),
+        points={k: _joined([p.points[k] for p in parts], index) for k in first.points},
+        methods=first.methods,
+        batched=all(p.batched for p in parts),
+        truncated=first.truncated,
     )
-    return cat
 
 
-def _check_fit(scenario: Scenario, tensors: ModelTensors, configs: list[dict[str, Scalar]]
+def _check_fit(scenario: Scenario, tensors: ModelTensors, rows: Sequence[int], total: int
                ) -> None:
     """Every action must leave some point with finite KL, or the model cannot explain the
-    data at all (a support mismatch between the world and the belief program)."""
+    data at all (a support mismatch between the world and the belief program).  ``rows``
+    are the configurations' places in the whole batch of ``total``."""
     unfit = tensors.unfit
     if bool(unfit.any()):
-        row, action = (int(x) for x in torch.nonzero(unfit)[0])
+        local, action = (int(x) for x in torch.nonzero(unfit)[0])
         sites = ", ".join(repr(site) for site in scenario.observed)
-        where = "" if len(configs) == 1 else f" (configuration {row})"
+        where = "" if total == 1 else f" (configuration {rows[local]})"
         points = tensors.kl.shape[-2]
         raise ProgramError(
             f"site {sites}: after action {scenario.action_names[action]!r} every one of the "

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -82,15 +83,18 @@ class Tolerance:
 
 def kl_tolerance(kl: Tensor, tol: Tolerance) -> Tensor:
     """Per-configuration absolute tolerance for KL ties, shape ``(B,)``."""
-    finite = torch.where(torch.isfinite(kl), kl, torch.full_like(kl, math.inf))
-    minima = finite.min(dim=1).values  # (B, A)
+    minima = kl.amin(dim=1)  # (B, A): the least finite KL when no KL is −∞ or NaN
+    if not bool((minima > -math.inf).all()):
+        finite = torch.where(torch.isfinite(kl), kl, torch.full_like(kl, math.inf))
+        minima = finite.min(dim=1).values
     minima = torch.where(torch.isfinite(minima), minima, torch.zeros_like(minima))
     return tol.kl_atol + tol.kl_rtol * minima.abs().max(dim=1).values
 
 
 def utility_tolerance(utility: Tensor, tol: Tolerance) -> Tensor:
     """Per-configuration absolute tolerance for payoff ties, shape ``(B,)``."""
-    scale = utility.abs().flatten(1).max(dim=1).values
+    low, high = torch.aminmax(utility.flatten(1), dim=1)
+    scale = torch.maximum(low.abs(), high.abs())  # the largest |U| of each configuration
     return tol.utility_rtol * scale + torch.finfo(utility.dtype).tiny
 
 
@@ -158,6 +162,27 @@ class GammaOperator:
         self._pairs: dict[tuple[int, int], Tensor] = {}
         self._breakpoints: dict[tuple[int, int], tuple[Tensor, Tensor]] = {}
 
+    @classmethod
+    def joined(cls, parts: Sequence[GammaOperator], rows: Tensor | None = None
+               ) -> GammaOperator:
+        """One operator over the configurations of ``parts`` in turn (then taken in the
+        order ``rows``, when given), from their tolerances and best responses as they are:
+        nothing is computed again."""
+        def join(tensors: list[Tensor]) -> Tensor:
+            out = tensors[0] if len(tensors) == 1 else torch.cat(tensors)
+            return out if rows is None else out[rows]
+
+        first = parts[0]
+        out = cls.__new__(cls)
+        out.kl, out.utility = join([p.kl for p in parts]), join([p.utility for p in parts])
+        out.tol, out.n_actions = first.tol, first.n_actions
+        out.ktol, out.utol = join([p.ktol for p in parts]), join([p.utol for p in parts])
+        out.optimal = join([p.optimal for p in parts])
+        pure = [p._pure for p in parts]
+        out._pure = join(pure) if all(x is not None for x in pure) else None  # type: ignore[misc]
+        out._pairs, out._breakpoints = {}, {}
+        return out
+
     def responses(self, points: Tensor) -> Tensor:
         """Actions optimal at some point of the mask ``points`` ``(B, N)`` → ``(B, A)``."""
         return (self.optimal & points.unsqueeze(-1)).any(dim=1)
@@ -179,6 +204,8 @@ class GammaOperator:
         """``Γ(subset)`` for the configurations ``rows`` (a boolean ``(B,)`` mask) → ``(b, A)``."""
         pure = self.pure_fits()[rows][:, list(subset), :]  # Θ(δ_a), a in the subset
         fits = pure.any(dim=1)
+        if self.n_actions == 2 and len(subset) == 2:
+            return self._of_pair(rows, fits)
         for a, b in itertools.combinations(subset, 2):
             fits = fits | self.pair_fits(a, b)[rows]
         tie_sets = [pure]
@@ -198,6 +225,24 @@ class GammaOperator:
         if self.n_actions <= 2:  # a point-mass belief is as general as any: done
             return responses
         return self._beyond_points(subset, rows, responses, torch.cat(tie_sets, dim=1))
+
+    def _of_pair(self, rows: Tensor, pure: Tensor) -> Tensor:
+        """``Γ(A)`` for two actions ``A = {0, 1}``: the actions optimal at some point of
+        the envelope of the KL lines (a point-mass belief is as general as any).  The
+        points of ``Θ(δ_0)`` and ``Θ(δ_1)`` (``pure``, ``(b, N)``) are in ``Θ(σ)`` at the
+        envelope's ends, so where the actions optimal there are already both actions,
+        ``Γ(A) = A`` without the envelope; it is computed for the other rows only."""
+        optimal = self.optimal[rows]
+        responses = (optimal & pure.unsqueeze(-1)).any(dim=1)
+        undecided = ~responses.all(dim=1)
+        if not bool(undecided.any()):
+            return responses
+        picked = torch.nonzero(rows).flatten()[undecided]
+        kl = self.kl[picked]
+        on = envelope_points(kl[:, :, 0], kl[:, :, 1], self.ktol[picked])
+        fits = pure[undecided] | on
+        responses[undecided] = (optimal[undecided] & fits.unsqueeze(-1)).any(dim=1)
+        return responses
 
     def _beyond_points(self, subset: tuple[int, ...], rows: Tensor, responses: Tensor,
                        tie_sets: Tensor) -> Tensor:
@@ -255,15 +300,23 @@ class GammaOperator:
             self._breakpoints[key] = (pairs, valid.unsqueeze(-1).expand_as(pairs))
         return self._breakpoints[key]
 
-    def __call__(self, subsets: Tensor) -> Tensor:
-        """``Γ`` applied row-wise to the action masks ``subsets`` ``(B, A)``."""
+    def __call__(self, subsets: Tensor, rows: Tensor | None = None) -> Tensor:
+        """``Γ`` applied row-wise to the action masks ``subsets`` ``(B, A)`` — or, given
+        the boolean mask ``rows`` ``(B,)``, to ``subsets`` ``(b, A)`` of those rows only."""
         out = torch.zeros_like(subsets)
+        picked = None if rows is None else torch.nonzero(rows).flatten()
         keys = torch.unique(subsets, dim=0)
         for key in keys:
-            rows = (subsets == key).all(dim=1)
+            match = (subsets == key).all(dim=1)
             subset = tuple(int(a) for a in torch.nonzero(key).flatten())
-            if subset:
-                out[rows] = self.of_subset(subset, rows)
+            if not subset:
+                continue
+            if picked is None:
+                chosen = match
+            else:
+                chosen = torch.zeros_like(rows)
+                chosen[picked[match]] = True
+            out[match] = self.of_subset(subset, chosen)
         return out
 
 
@@ -290,11 +343,17 @@ def rationalizable_set(gamma: GammaOperator) -> Tensor:
     """The Berk–Nash rationalizable set ``(B, A)`` by iterating ``A_{k+1} = Γ(A_k)``."""
     current = torch.ones(gamma.kl.shape[0], gamma.n_actions, dtype=torch.bool,
                          device=gamma.kl.device)
-    for _ in range(gamma.n_actions + 1):
-        nxt = gamma(current) & current
-        if bool((nxt == current).all()):
+    active = torch.ones(gamma.kl.shape[0], dtype=torch.bool, device=gamma.kl.device)
+    for _ in range(gamma.n_actions + 1):  # a row that did not change has converged
+        sets = current[active]
+        nxt = gamma(sets, active) & sets
+        changed = (nxt != sets).any(dim=1)
+        if not bool(changed.any()):
             return current
-        current = nxt
+        current[active] = nxt
+        still = torch.zeros_like(active)
+        still[active] = changed
+        active = still
     return current
 
 
