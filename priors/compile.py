@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -43,11 +42,7 @@ from torch.distributions import kl_divergence
 
 from priors import budget
 from priors.grid import AxisRange, GridError, axis_ranges, build_points, point_count
-
-#: Pyro's stack of effect handlers and torch's default random generator are shared by the
-#: whole process: tracing a program and seeded draws hold this lock, so that compilations
-#: may run in several threads at once (everything else they do is per-call tensors)
-PROCESS_STATE = threading.RLock()
+from priors.shared_state import PROCESS_STATE
 
 
 class ProgramError(ValueError):
@@ -285,6 +280,22 @@ class _Single(_Layout):
         return target
 
 
+# --------------------------------------------------------------------------- checks
+
+
+def all_finite(values: torch.Tensor) -> bool:
+    """Whether every value is finite: a finite sum shows it at once (an infinite or NaN
+    value makes the sum infinite or NaN); otherwise (overflow, or a value that is not
+    finite) the values are checked one by one."""
+    return bool(torch.isfinite(values.sum())) or bool(torch.isfinite(values).all())
+
+
+def has_nan(values: torch.Tensor) -> bool:
+    """Whether some value is NaN: a sum that is not NaN shows there is none; otherwise
+    (``+∞`` beside ``−∞``, or a NaN) the values are checked one by one."""
+    return bool(torch.isnan(values.sum())) and bool(torch.isnan(values).any())
+
+
 # --------------------------------------------------------------------------- per-site maths
 
 
@@ -382,7 +393,7 @@ def site_kl(
             lq = _log_prob(belief_fn, draws)
             kl = (lw - lq).mean(0)
     kl = torch.broadcast_to(kl, target)
-    if bool(torch.isnan(kl).any()):
+    if has_nan(kl):
         raise ProgramError(
             f"site {site!r}: the KL divergence is NaN; the world or belief program gives it "
             "invalid distribution parameters"
@@ -413,7 +424,7 @@ def common_draws(fn: torch.distributions.Distribution, count: int, seed: int
         try:
             draws = fn.icdf(probs.reshape(shape))
             full = (count, *fn.batch_shape)
-            if bool(torch.isfinite(draws).all()):
+            if all_finite(draws):
                 return torch.broadcast_to(draws, full), f"quantiles({count})"
         except (NotImplementedError, ValueError, RuntimeError):
             pass
@@ -522,7 +533,7 @@ def _finite_means(
         means = {n: fn.mean for n, fn in fns.items()}
     except NotImplementedError:
         return None
-    if all(bool(torch.isfinite(m).all()) for m in means.values()):
+    if all(all_finite(m) for m in means.values()):
         return means
     return None
 
@@ -573,7 +584,7 @@ def _broadcast_utility(u: torch.Tensor, target: tuple[int, ...]) -> torch.Tensor
 
 
 def _checked_utility(u: torch.Tensor) -> torch.Tensor:
-    if not bool(torch.isfinite(u).all()):
+    if not all_finite(u):
         raise ProgramError("payoff: the expected payoff is not finite (NaN or infinite)")
     return u
 
@@ -625,18 +636,7 @@ def _trace_models(
     programs: Programs, layout: _Layout, prior: Values, world: Values, batch: int,
     resolution: Resolution, dtype: torch.dtype, device: torch.device,
 ) -> _Traced:
-    """Cover the prior with points, then trace the world and the belief pinned to them
-    (holding :data:`PROCESS_STATE`: a quantile found by draws seeds torch's generator)."""
-    with PROCESS_STATE:
-        return _trace_pinned(programs, layout, prior, world, batch, resolution, dtype,
-                             device)
-
-
-def _trace_pinned(
-    programs: Programs, layout: _Layout, prior: Values, world: Values, batch: int,
-    resolution: Resolution, dtype: torch.dtype, device: torch.device,
-) -> _Traced:
-    """:func:`_trace_models` without the lock."""
+    """Cover the prior with points, then trace the world and the belief pinned to them."""
     ranges, _ = _discover(programs, layout, prior, batch, resolution, dtype, device)
     n = point_count(ranges, resolution.points, resolution.max_points)
     actions = programs.n_actions if isinstance(layout, _Batched) else 1
@@ -722,7 +722,7 @@ def _evaluate(
     traced = _trace_models(programs, layout, prior, world, batch, resolution, dtype, device)
     pts, ranges, target = traced.points, traced.ranges, traced.target
     world_sites, belief_sites = traced.world_sites, traced.belief_sites
-    kl = torch.zeros(target, dtype=dtype, device=device)
+    kl: torch.Tensor | None = None
     methods: dict[str, str] = {}
     belief_fns = {}
     for index, name in enumerate(programs.observed):
@@ -746,8 +746,10 @@ def _evaluate(
             raise ProgramError(
                 f"site {name!r}: cannot compare the world's {type(wfn).__name__} with the "
                 f"belief's {type(bfn).__name__}: {first_line}") from exc
-        kl = kl + site_value.to(dtype)
+        kl = site_value.to(dtype) if kl is None else kl + site_value.to(dtype)
         belief_fns[name] = bfn
+    if kl is None:  # no observed site: every point fits equally
+        kl = torch.zeros(target, dtype=dtype, device=device)
     reward_params = {k: layout.param(v) for k, v in reward.items()}
     utility, methods["payoff"] = expected_payoff(
         programs.payoff, layout.action, belief_fns, reward_params, target, resolution,

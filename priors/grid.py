@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import torch
 from torch.distributions import constraints
 
+from priors.shared_state import PROCESS_STATE
+
 
 class GridError(ValueError):
     """A latent site's prior cannot be covered by points; the message names the site."""
@@ -142,7 +144,7 @@ def _quantiles(
             return q[0].to(dtype), q[1].to(dtype)
     except (NotImplementedError, ValueError, RuntimeError):
         pass
-    with torch.random.fork_rng(devices=[] if device.type == "cpu" else [device]):
+    with PROCESS_STATE, torch.random.fork_rng(devices=[] if device.type == "cpu" else [device]):
         torch.manual_seed(0)
         draws = fn.sample((samples,)).to(dtype)
     if not bool(torch.isfinite(draws).all()):

@@ -175,17 +175,17 @@ def _analyse(scenario: Scenario, full: list[dict[str, Scalar]], settings: Settin
              keep: bool, done: Callable[[int], None] | None = None
              ) -> tuple[list[int], list[_Pass]]:
     """Every configuration of ``full`` in passes: the rows in the order of the passes, and
-    the passes.  A first pass (sized from the resolution's points) shows the number of Θ
-    points and how the sites are integrated, which size the rest."""
+    the passes.  A first pass of one configuration shows the number of Θ points and how
+    the sites are integrated, which size the rest."""
     numeric = [k for k, p in scenario.all_params.items() if p.is_numeric]
     groups: dict[tuple[Any, ...], list[int]] = {}
-    for row, values in enumerate(full):
+    if len(numeric) == len(scenario.all_params):  # every parameter travels as a tensor
+        groups[()] = list(range(len(full)))
+    for row, values in enumerate(full if not groups else ()):
         groups.setdefault(_group_key(values, numeric), []).append(row)
     order: list[int] = []
     passes: list[_Pass] = []
     actions = len(scenario.actions)
-    guess = rows_per_pass(settings.resolution.points, actions, settings.memory_budget,
-                          settings.device)
     for rows in groups.values():
         batch_values: dict[str, Any] = {}
         for name in scenario.all_params:
@@ -196,25 +196,24 @@ def _analyse(scenario: Scenario, full: list[dict[str, Scalar]], settings: Settin
                 batch_values[name] = full[rows[0]][name]
         prior, world, reward = scenario.split(batch_values)
 
-        def work(begin: int, end: int, pass_rows: int | None = None,
+        def work(begin: int, end: int, pass_rows: int | None = None, keep_tensors: bool = keep,
                  rows: list[int] = rows, prior: Values = prior, world: Values = world,
                  reward: Values = reward) -> _Pass:
             part = [_sliced(v, begin, end) for v in (prior, world, reward)]
             tensors = compile_models(
                 scenario.programs, *part, end - begin, settings.resolution, settings.device,
                 settings.dtype, settings.memory_budget, pass_rows=pass_rows)
-            _check_fit(scenario, tensors, rows[begin:end], len(full))
-            return _solve(scenario, tensors, settings, keep)
+            return _solve(scenario, tensors, settings, keep_tensors, rows[begin:end],
+                          len(full))
 
-        first_end = min(len(rows), guess)
-        first = work(0, first_end)
-        probe = first.tensors if first.tensors is not None else None
-        step = guess if probe is None else _pass_rows(probe, actions, settings)
+        first = work(0, 1, keep_tensors=True)  # its tensors size the other passes
+        assert first.tensors is not None
+        step = _pass_rows(first.tensors, actions, settings)
         if not keep:
-            first.tensors = None
+            first.tensors, first.gamma = None, None
         if done is not None:
-            done(first_end)
-        parts = list(spans(first_end, len(rows), step))
+            done(1)
+        parts = list(spans(1, len(rows), step))
         rest = run_passes(functools.partial(work, pass_rows=step), parts,
                           pass_workers(settings.device), done)
         order += rows
@@ -231,10 +230,13 @@ def _pass_rows(probe: ModelTensors, actions: int, settings: Settings) -> int:
                                 settings.dtype, settings.memory_budget))
 
 
-def _solve(scenario: Scenario, tensors: ModelTensors, settings: Settings, keep: bool
-           ) -> _Pass:
-    """The Berk–Nash sets, pure equilibria and phases of one compiled pass."""
+def _solve(scenario: Scenario, tensors: ModelTensors, settings: Settings, keep: bool,
+           rows: Sequence[int], total: int) -> _Pass:
+    """The Berk–Nash sets, pure equilibria and phases of one compiled pass of the
+    configurations ``rows`` of ``total`` (its tensors and operator are kept with it for
+    ``keep``), after checking that every action leaves a point that fits."""
     gamma = GammaOperator(tensors.kl, tensors.utility, settings.tolerance)
+    _check_fit(scenario, torch.isinf(gamma.least_kl), tensors.shape[1], rows, total)
     bn = rationalizable_set(gamma)
     pure = pure_equilibria(gamma)
     safe = torch.tensor(scenario.safe_mask, dtype=torch.bool, device=bn.device)
@@ -347,17 +349,16 @@ def _joined_tensors(parts: list[ModelTensors], index: torch.Tensor | None) -> Mo
     )
 
 
-def _check_fit(scenario: Scenario, tensors: ModelTensors, rows: Sequence[int], total: int
-               ) -> None:
+def _check_fit(scenario: Scenario, unfit: torch.Tensor, points: int, rows: Sequence[int],
+               total: int) -> None:
     """Every action must leave some point with finite KL, or the model cannot explain the
-    data at all (a support mismatch between the world and the belief program).  ``rows``
-    are the configurations' places in the whole batch of ``total``."""
-    unfit = tensors.unfit
+    data at all (a support mismatch between the world and the belief program).  ``unfit``
+    ``(b, A)`` marks the actions after which none of the ``points`` has finite KL;
+    ``rows`` are the configurations' places in the whole batch of ``total``."""
     if bool(unfit.any()):
         local, action = (int(x) for x in torch.nonzero(unfit)[0])
         sites = ", ".join(repr(site) for site in scenario.observed)
         where = "" if total == 1 else f" (configuration {rows[local]})"
-        points = tensors.kl.shape[-2]
         raise ProgramError(
             f"site {sites}: after action {scenario.action_names[action]!r} every one of the "
             f"{points} Θ points has infinite KL{where}: the belief program cannot produce "

@@ -86,6 +86,32 @@ def _analysis(device: str, batch: int, plain_configs: int) -> dict[str, Any]:
             "plain_agrees": agree}
 
 
+#: peak resident memory every measurement must stay below (megabytes)
+MEMORY_LIMIT_MB = 2048.0
+
+
+def _large_batch(device: str, batch: int) -> dict[str, Any]:
+    """Peak resident memory of the phases of ``batch`` configurations (linear-Gaussian
+    example, 401 Θ points, :func:`sme.analysis.summarise_batch`), and its growth over the
+    peak after 1/16 as many in the same process: the passes are sized to the memory
+    budget, so the growth is that of the configurations and answers alone."""
+    from sme.analysis import summarise_batch
+
+    scenario = _scenario("linear_gaussian")
+    settings = _settings(device)
+    small = _configs(max(1, batch // 16))
+    summarise_batch(scenario, small, settings)
+    small_peak = _peak_rss_mb()
+    configs = _configs(batch)
+    start = time.perf_counter()
+    summarise_batch(scenario, configs, settings)
+    seconds = time.perf_counter() - start
+    peak = _peak_rss_mb()
+    return {"batch": batch, "seconds": seconds, "small_batch": len(small),
+            "small_peak_rss_mb": small_peak, "growth_mb": peak - small_peak,
+            "within_limit": peak < MEMORY_LIMIT_MB, "limit_mb": MEMORY_LIMIT_MB}
+
+
 def gaussian_actions(k: int) -> Any:
     """A ``k``-action scenario for throughput figures: truth ``y ~ N(m_a + shift, 1)``,
     model ``y ~ N(θ g_a, 1)`` with ``θ ~ Uniform(lo, hi)``, payoff ``y − c_a`` (``m``, ``g``,
@@ -258,7 +284,10 @@ def _child(conn: Any, threads: int, fn: Callable[..., dict[str, Any] | None],
     try:
         import torch
 
+        from sme.allocator import keep_freed_memory
+
         torch.set_num_threads(threads)
+        keep_freed_memory()  # as the command line does
         result = fn(*args)
         if result is not None:
             result["peak_rss_mb"] = _peak_rss_mb()
@@ -305,9 +334,11 @@ def _measure_all(device: str, quick: bool, say: Callable[[str], None]) -> dict[s
     sim = _isolated(_simulate, device, 200 if quick else 2000, 100 if quick else 500)
     say(f"search ({device})")
     search = _isolated(_search, device, 64 if quick else 512)
+    say(f"memory of a large batch ({device})")
+    large = _isolated(_large_batch, device, 32_768 if quick else 262_144)
     say(f"analysis under load ({device})")
     load = _under_load(device, 256 if quick else 2048)  # its runs are isolated
-    figures = [x for x in (analysis, diagram, sim, search, load, *many.values()) if x]
+    figures = [x for x in (analysis, diagram, sim, search, load, large, *many.values()) if x]
     return {
         "device": device,
         "device_name": torch.cuda.get_device_name(0) if device.startswith("cuda")
@@ -321,7 +352,9 @@ def _measure_all(device: str, quick: bool, say: Callable[[str], None]) -> dict[s
         "search": search,
         "simulate": sim,
         "under_load": load,
+        "large_batch": large,
         "peak_rss_mb": max(x["peak_rss_mb"] for x in figures),
+        "within_memory_limit": max(x["peak_rss_mb"] for x in figures) < MEMORY_LIMIT_MB,
     }
 
 

@@ -81,12 +81,20 @@ class Tolerance:
         return {3: 4, 4: 2, 5: 2}.get(k, 1)
 
 
-def kl_tolerance(kl: Tensor, tol: Tolerance) -> Tensor:
-    """Per-configuration absolute tolerance for KL ties, shape ``(B,)``."""
-    minima = kl.amin(dim=1)  # (B, A): the least finite KL when no KL is −∞ or NaN
+def least_kl(kl: Tensor) -> Tensor:
+    """``(B, A)``: the least finite KL of each configuration and action (``+∞`` where no
+    point's is finite)."""
+    minima = kl.amin(dim=1)  # the least finite KL when no KL is −∞ or NaN
     if not bool((minima > -math.inf).all()):
         finite = torch.where(torch.isfinite(kl), kl, torch.full_like(kl, math.inf))
         minima = finite.min(dim=1).values
+    return minima
+
+
+def kl_tolerance(kl: Tensor, tol: Tolerance, minima: Tensor | None = None) -> Tensor:
+    """Per-configuration absolute tolerance for KL ties, shape ``(B,)`` (``minima``: the
+    :func:`least_kl` of ``kl``, when known)."""
+    minima = least_kl(kl) if minima is None else minima
     minima = torch.where(torch.isfinite(minima), minima, torch.zeros_like(minima))
     return tol.kl_atol + tol.kl_rtol * minima.abs().max(dim=1).values
 
@@ -100,7 +108,7 @@ def utility_tolerance(utility: Tensor, tol: Tolerance) -> Tensor:
 
 def optimal_actions(utility: Tensor, utol: Tensor) -> Tensor:
     """``(B, N, A)``: action ``a`` is optimal for a belief concentrated on point ``i``."""
-    best = utility.max(dim=-1, keepdim=True).values
+    best = utility.amax(dim=-1, keepdim=True)
     return utility >= best - utol.reshape(-1, 1, 1)
 
 
@@ -121,10 +129,11 @@ def weighted_kl(kl: Tensor, sigma: Tensor) -> Tensor:
 def best_fit(loss: Tensor, ktol: Tensor) -> Tensor:
     """Mask of the minimisers of ``loss`` (last dimension) within ``ktol``; all points when
     every value is infinite."""
-    low = loss.min(dim=-1, keepdim=True).values
+    low = loss.amin(dim=-1, keepdim=True)
     shape = (-1,) + (1,) * (loss.dim() - 1)
     mask = loss <= low + ktol.reshape(shape)
-    return mask | torch.isinf(low).expand_as(mask)
+    everywhere = torch.isinf(low)
+    return mask | everywhere.expand_as(mask) if bool(everywhere.any()) else mask
 
 
 def fitted_points(kl: Tensor, sigma: Tensor, ktol: Tensor) -> Tensor:
@@ -154,7 +163,8 @@ class GammaOperator:
 
     def __init__(self, kl: Tensor, utility: Tensor, tol: Tolerance = Tolerance()) -> None:
         self.kl, self.utility, self.tol = kl, utility, tol
-        self.ktol = kl_tolerance(kl, tol)
+        self.least_kl = least_kl(kl)  # (B, A)
+        self.ktol = kl_tolerance(kl, tol, self.least_kl)
         self.utol = utility_tolerance(utility, tol)
         self.optimal = optimal_actions(utility, self.utol)  # (B, N, A)
         self.n_actions = kl.shape[-1]
@@ -177,6 +187,7 @@ class GammaOperator:
         out.kl, out.utility = join([p.kl for p in parts]), join([p.utility for p in parts])
         out.tol, out.n_actions = first.tol, first.n_actions
         out.ktol, out.utol = join([p.ktol for p in parts]), join([p.utol for p in parts])
+        out.least_kl = join([p.least_kl for p in parts])
         out.optimal = join([p.optimal for p in parts])
         pure = [p._pure for p in parts]
         out._pure = join(pure) if all(x is not None for x in pure) else None  # type: ignore[misc]
@@ -202,10 +213,13 @@ class GammaOperator:
 
     def of_subset(self, subset: tuple[int, ...], rows: Tensor) -> Tensor:
         """``Γ(subset)`` for the configurations ``rows`` (a boolean ``(B,)`` mask) → ``(b, A)``."""
-        pure = self.pure_fits()[rows][:, list(subset), :]  # Θ(δ_a), a in the subset
+        every = bool(rows.all())
+        pure = self.pure_fits() if every else self.pure_fits()[rows]
+        if len(subset) < self.n_actions:
+            pure = pure[:, list(subset), :]  # Θ(δ_a), a in the subset
         fits = pure.any(dim=1)
         if self.n_actions == 2 and len(subset) == 2:
-            return self._of_pair(rows, fits)
+            return self._of_pair(rows, fits, every)
         for a, b in itertools.combinations(subset, 2):
             fits = fits | self.pair_fits(a, b)[rows]
         tie_sets = [pure]
@@ -226,13 +240,14 @@ class GammaOperator:
             return responses
         return self._beyond_points(subset, rows, responses, torch.cat(tie_sets, dim=1))
 
-    def _of_pair(self, rows: Tensor, pure: Tensor) -> Tensor:
+    def _of_pair(self, rows: Tensor, pure: Tensor, every: bool) -> Tensor:
         """``Γ(A)`` for two actions ``A = {0, 1}``: the actions optimal at some point of
         the envelope of the KL lines (a point-mass belief is as general as any).  The
         points of ``Θ(δ_0)`` and ``Θ(δ_1)`` (``pure``, ``(b, N)``) are in ``Θ(σ)`` at the
         envelope's ends, so where the actions optimal there are already both actions,
-        ``Γ(A) = A`` without the envelope; it is computed for the other rows only."""
-        optimal = self.optimal[rows]
+        ``Γ(A) = A`` without the envelope; it is computed for the other rows only.
+        ``every``: ``rows`` are all the rows."""
+        optimal = self.optimal if every else self.optimal[rows]
         responses = (optimal & pure.unsqueeze(-1)).any(dim=1)
         undecided = ~responses.all(dim=1)
         if not bool(undecided.any()):
@@ -305,9 +320,13 @@ class GammaOperator:
         the boolean mask ``rows`` ``(B,)``, to ``subsets`` ``(b, A)`` of those rows only."""
         out = torch.zeros_like(subsets)
         picked = None if rows is None else torch.nonzero(rows).flatten()
-        keys = torch.unique(subsets, dim=0)
-        for key in keys:
-            match = (subsets == key).all(dim=1)
+        if subsets.shape[1] < 63:  # each subset as one integer: a one-dimensional unique
+            bits = 2 ** torch.arange(subsets.shape[1], device=subsets.device)
+            codes = (subsets.long() * bits).sum(dim=1)
+            keys = [(codes == code, (bits & code) != 0) for code in torch.unique(codes)]
+        else:
+            keys = [((subsets == key).all(dim=1), key) for key in torch.unique(subsets, dim=0)]
+        for match, key in keys:
             subset = tuple(int(a) for a in torch.nonzero(key).flatten())
             if not subset:
                 continue

@@ -229,9 +229,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             return EXIT_BAD_INPUT
+        from sme.allocator import keep_freed_memory
         from sme.threads import apply_threads
 
         apply_threads(getattr(args, "threads", None))  # from cores and load, not inherited
+        keep_freed_memory()
         with warnings.catch_warnings():
             if not args.debug:
                 warnings.simplefilter("ignore")  # reported through the result instead

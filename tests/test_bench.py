@@ -40,6 +40,12 @@ def test_bench_json_has_the_documented_figures(capsys: pytest.CaptureFixture[str
     assert load["default_vs_chosen"] == pytest.approx(load["default_s"] / load["chosen_s"])
     assert load["chosen_vs_one"] == pytest.approx(load["chosen_s"] / load["one_thread_s"])
     assert data["peak_rss_mb"] >= load["peak_rss_mb"] > 0
+    large = data["large_batch"]
+    assert large["batch"] == 16 * large["small_batch"]
+    assert large["within_limit"] is True and large["peak_rss_mb"] < large["limit_mb"]
+    assert large["growth_mb"] == pytest.approx(large["peak_rss_mb"]
+                                               - large["small_peak_rss_mb"])
+    assert data["within_memory_limit"] is True
 
 
 def test_a_cuda_run_reports_the_cpu_figures_beside_it(monkeypatch: pytest.MonkeyPatch,

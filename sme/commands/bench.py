@@ -87,6 +87,14 @@ def _table(figures: dict[str, Any]) -> Any:
             f"(×{load['default_vs_chosen']:.1f} the chosen time); one thread "
             f"{load['one_thread_s']:.2f} s (chosen/one ×{load['chosen_vs_one']:.2f}); "
             f"{load['batch']} configs", f"{load['peak_rss_mb']:.0f} MB")
+    large = figures.get("large_batch")
+    if large:
+        table.add_row(
+            "memory of a large batch", f"{large['peak_rss_mb']:.0f} MB peak",
+            f"{large['batch']:,} configurations in {large['seconds']:.1f} s; growth over "
+            f"{large['small_batch']:,}: {large['growth_mb']:.0f} MB; below "
+            f"{large['limit_mb']:.0f} MB: {large['within_limit']}",
+            f"{large['peak_rss_mb']:.0f} MB")
     if search:
         table.add_row("search", f"{search['trials_per_s']:,.1f} trials/s",
                       f"evaluation share {search['evaluation_share']:.0%}; journal ×"
