@@ -42,6 +42,7 @@ from torch.distributions import kl_divergence
 
 from priors import budget
 from priors.grid import AxisRange, GridError, axis_ranges, build_points, point_count
+from priors.reductions import any_along, anything, everything
 from priors.shared_state import PROCESS_STATE
 
 
@@ -771,7 +772,7 @@ def _edge_log_prob(fn: torch.distributions.Distribution, value: torch.Tensor) ->
     density is ``−∞`` (``Uniform`` at ``high``) the density just inside the edge is used:
     the edge points belong to the support and carry their share of prior mass."""
     lp = fn.log_prob(value)
-    if fn.has_enumerate_support or not bool((lp == -math.inf).any()):
+    if fn.has_enumerate_support or not anything(lp == -math.inf):
         return lp
     try:
         centre = fn.mean
@@ -781,7 +782,7 @@ def _edge_log_prob(fn: torch.distributions.Distribution, value: torch.Tensor) ->
     if (last >= 0 and tuple(value.shape[:lp.dim()]) == tuple(lp.shape)
             and (not fn.batch_shape or fn.batch_shape[-1] == 1)):
         # the parameters do not vary along the points: repair only the columns with an edge
-        edge = (lp == -math.inf).reshape(-1, lp.shape[-1]).any(dim=0)
+        edge = any_along((lp == -math.inf).reshape(-1, lp.shape[-1]), dim=0)
         columns = torch.nonzero(edge).flatten()
         part = value.index_select(last, columns)
         inner = fn.log_prob(part + 1e-9 * (centre - part))
@@ -814,7 +815,7 @@ def _latent_log_prob(
         ) from exc
     if len(shape) == 3:
         lp_all = lp_all[0]
-    if bool((lp_all < math.inf).all()):  # no NaN and no +∞: nothing to repair
+    if everything(lp_all < math.inf):  # no NaN and no +∞: nothing to repair
         return lp_all
     lp_all = torch.where(torch.isnan(lp_all), torch.full_like(lp_all, -math.inf), lp_all)
     finite = torch.isfinite(lp_all)

@@ -231,6 +231,9 @@ def _axis_grid(
 def _product(
     per_axis: list[tuple[torch.Tensor, torch.Tensor]],
 ) -> tuple[torch.Tensor, torch.Tensor]:
+    if len(per_axis) == 1:  # one axis: its own points, in order
+        values, log_width = per_axis[0]
+        return values.unsqueeze(-1), log_width
     sizes = [v.shape[1] for v, _ in per_axis]
     device = per_axis[0][0].device
     index = torch.cartesian_prod(*[torch.arange(s, device=device) for s in sizes])

@@ -116,6 +116,10 @@ class Param:
         Raises:
             ParamError: naming the parameter and what was expected.
         """
+        if (type(value) is float and self.choices is None and not self.integer
+                and math.isfinite(value) and (self.low is None or value >= self.low)
+                and (self.high is None or value <= self.high)):
+            return value  # the common case, already canonical
         if self.choices is not None:
             for choice in self.choices:
                 if value == choice and type(value) is type(choice):

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import torch
 
+from priors.reductions import any_along
 from sme.envelope import compact, envelope_breakpoints, envelope_intervals, envelope_points
 from sme.mixed_beliefs import optimal_on_members, optimal_on_some, optimal_under_mixtures
 from sme.tie_sets import vertex_tie_sets
@@ -81,13 +82,13 @@ class Tolerance:
         return {3: 4, 4: 2, 5: 2}.get(k, 1)
 
 
-def least_kl(kl: Tensor) -> Tensor:
+def least_kl(kl: Tensor, dim: int = 1) -> Tensor:
     """``(B, A)``: the least finite KL of each configuration and action (``+∞`` where no
-    point's is finite)."""
-    minima = kl.amin(dim=1)  # the least finite KL when no KL is −∞ or NaN
+    point's is finite), the points along ``dim`` (1 for ``(B, N, A)``)."""
+    minima = kl.amin(dim=dim)  # the least finite KL when no KL is −∞ or NaN
     if not bool((minima > -math.inf).all()):
         finite = torch.where(torch.isfinite(kl), kl, torch.full_like(kl, math.inf))
-        minima = finite.min(dim=1).values
+        minima = finite.min(dim=dim).values
     return minima
 
 
@@ -163,10 +164,13 @@ class GammaOperator:
 
     def __init__(self, kl: Tensor, utility: Tensor, tol: Tolerance = Tolerance()) -> None:
         self.kl, self.utility, self.tol = kl, utility, tol
-        self.least_kl = least_kl(kl)  # (B, A)
+        #: ``(B, A, N)`` copies, so that reductions over the points run along memory
+        self.kl_by_action = kl.transpose(1, 2).contiguous()
+        self.least_kl = least_kl(self.kl_by_action, dim=2)  # (B, A)
         self.ktol = kl_tolerance(kl, tol, self.least_kl)
         self.utol = utility_tolerance(utility, tol)
         self.optimal = optimal_actions(utility, self.utol)  # (B, N, A)
+        self.optimal_by_action = self.optimal.transpose(1, 2).contiguous()
         self.n_actions = kl.shape[-1]
         self._pure: Tensor | None = None
         self._pairs: dict[tuple[int, int], Tensor] = {}
@@ -189,6 +193,8 @@ class GammaOperator:
         out.ktol, out.utol = join([p.ktol for p in parts]), join([p.utol for p in parts])
         out.least_kl = join([p.least_kl for p in parts])
         out.optimal = join([p.optimal for p in parts])
+        out.kl_by_action = join([p.kl_by_action for p in parts])
+        out.optimal_by_action = join([p.optimal_by_action for p in parts])
         pure = [p._pure for p in parts]
         out._pure = join(pure) if all(x is not None for x in pure) else None  # type: ignore[misc]
         out._pairs, out._breakpoints = {}, {}
@@ -196,12 +202,12 @@ class GammaOperator:
 
     def responses(self, points: Tensor) -> Tensor:
         """Actions optimal at some point of the mask ``points`` ``(B, N)`` → ``(B, A)``."""
-        return (self.optimal & points.unsqueeze(-1)).any(dim=1)
+        return any_along(self.optimal_by_action & points.unsqueeze(1))
 
     def pure_fits(self) -> Tensor:
         """``(B, A, N)``: ``Θ(δ_a)`` for every action ``a``."""
         if self._pure is None:  # Θ(δ_a): the minimisers of K[:, a] alone
-            self._pure = best_fit(self.kl.transpose(1, 2), self.ktol)
+            self._pure = best_fit(self.kl_by_action, self.ktol)
         return self._pure
 
     def pair_fits(self, a: int, b: int) -> Tensor:
@@ -217,7 +223,7 @@ class GammaOperator:
         pure = self.pure_fits() if every else self.pure_fits()[rows]
         if len(subset) < self.n_actions:
             pure = pure[:, list(subset), :]  # Θ(δ_a), a in the subset
-        fits = pure.any(dim=1)
+        fits = any_along(pure, dim=1)
         if self.n_actions == 2 and len(subset) == 2:
             return self._of_pair(rows, fits, every)
         for a, b in itertools.combinations(subset, 2):
@@ -232,10 +238,9 @@ class GammaOperator:
             kl = self.kl[rows]
             sig = sigma.unsqueeze(0).expand(kl.shape[0], -1, -1)
             grid_fits = fitted_points(kl, sig, self.ktol[rows])  # (b, S, N)
-            fits = fits | grid_fits.any(dim=1)
+            fits = fits | any_along(grid_fits, dim=1)
             tie_sets.append(grid_fits)
-        optimal = self.optimal[rows]
-        responses = (optimal & fits.unsqueeze(-1)).any(dim=1)
+        responses = any_along(self.optimal_by_action[rows] & fits.unsqueeze(1))
         if self.n_actions <= 2:  # a point-mass belief is as general as any: done
             return responses
         return self._beyond_points(subset, rows, responses, torch.cat(tie_sets, dim=1))
@@ -247,16 +252,16 @@ class GammaOperator:
         envelope's ends, so where the actions optimal there are already both actions,
         ``Γ(A) = A`` without the envelope; it is computed for the other rows only.
         ``every``: ``rows`` are all the rows."""
-        optimal = self.optimal if every else self.optimal[rows]
-        responses = (optimal & pure.unsqueeze(-1)).any(dim=1)
+        optimal = self.optimal_by_action if every else self.optimal_by_action[rows]
+        responses = any_along(optimal & pure.unsqueeze(1))
         undecided = ~responses.all(dim=1)
         if not bool(undecided.any()):
             return responses
         picked = torch.nonzero(rows).flatten()[undecided]
-        kl = self.kl[picked]
-        on = envelope_points(kl[:, :, 0], kl[:, :, 1], self.ktol[picked])
+        kl = self.kl_by_action[picked]
+        on = envelope_points(kl[:, 0], kl[:, 1], self.ktol[picked])
         fits = pure[undecided] | on
-        responses[undecided] = (optimal[undecided] & fits.unsqueeze(-1)).any(dim=1)
+        responses[undecided] = any_along(optimal[undecided] & fits.unsqueeze(1))
         return responses
 
     def _beyond_points(self, subset: tuple[int, ...], rows: Tensor, responses: Tensor,
@@ -381,6 +386,6 @@ def pure_equilibria(gamma: GammaOperator) -> Tensor:
     supported on ``Θ(δ_a)`` (a self-confirming resting point)."""
     fits = gamma.pure_fits()  # (B, A, N): row a is Θ(δ_a)
     if gamma.n_actions <= 2:  # a point-mass belief is as general as any
-        return (fits & gamma.optimal.transpose(1, 2)).any(dim=2)
+        return any_along(fits & gamma.optimal_by_action)
     responses = optimal_under_mixtures(gamma.utility, fits, gamma.utol, gamma.optimal)
     return torch.diagonal(responses, dim1=1, dim2=2)

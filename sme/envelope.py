@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import torch
 
+from priors.reductions import any_along, anything
+
 Tensor = torch.Tensor
 
 #: whole-batch removal passes before the remaining rows finish with the monotone chain
@@ -176,7 +178,7 @@ def _hull_passes(x: Tensor, y: Tensor, alive: Tensor) -> tuple[Tensor, Tensor]:
     cross, interior = _turn(x, y, alive)
     for _ in range(MAX_HULL_PASSES):
         above = interior & (cross < 0)
-        changing = above.any(dim=1)
+        changing = any_along(above, dim=1)
         if not bool(changing.any()):
             break
         alive = alive & ~above
@@ -188,13 +190,13 @@ def _envelope_hull(k0: Tensor, k1: Tensor, ktol: Tensor) -> _Hull | None:
     """The lower hull of the undominated points that forms the envelope (``None`` when no
     point has both KLs finite anywhere in the batch)."""
     keep, order, x_sorted, y_sorted = _undominated_by_k0(k0, k1, ktol)
-    if not bool(keep.any()):
+    if not anything(keep):
         return None
     _, valid, (x, y, index) = compact(keep, x_sorted, y_sorted, order)  # sorted by x
     inf = torch.tensor(math.inf, dtype=k0.dtype, device=k0.device)
     x = torch.where(valid, x, inf)
     y = torch.where(valid, y, inf)
-    if bool(((x[:, 1:] == x[:, :-1]) & (y[:, 1:] < y[:, :-1])).any()):  # equal x: y first
+    if anything((x[:, 1:] == x[:, :-1]) & (y[:, 1:] < y[:, :-1])):  # equal x: y first
         by_y = torch.argsort(y, dim=1, stable=True)
         by_xy = torch.gather(by_y, 1, torch.argsort(torch.gather(x, 1, by_y), dim=1,
                                                     stable=True))
@@ -268,7 +270,7 @@ def envelope_points(k0: Tensor, k1: Tensor, ktol: Tensor) -> Tensor:
         return torch.ones(k0.shape, dtype=torch.bool, device=k0.device)
     index, valid, x, y = hull.index, hull.valid, hull.x, hull.y
     hx, hy, size = hull.hx, hull.hy, hull.size
-    none_finite = ~valid.any(dim=1)  # a row with a finite point keeps its best one
+    none_finite = ~any_along(valid, dim=1)  # a row with a finite point keeps its best one
     hull_valid = torch.arange(hx.shape[1], device=hx.device) < size.unsqueeze(1)
     inf = torch.tensor(math.inf, dtype=k0.dtype, device=k0.device)
     # slopes in p of the hull lines, decreasing along the hull; negate to search ascending
