@@ -825,6 +825,8 @@ def _latent_log_prob(
 
 def _normalise(log_w: torch.Tensor) -> torch.Tensor:
     norm = torch.logsumexp(log_w, dim=-1, keepdim=True)
+    if all_finite(norm):  # every configuration has prior mass somewhere
+        return log_w - norm
     flat = torch.full_like(log_w, -math.log(log_w.shape[-1]))
     return torch.where(torch.isfinite(norm), log_w - norm, flat)
 

@@ -102,14 +102,14 @@ def kl_tolerance(kl: Tensor, tol: Tolerance, minima: Tensor | None = None) -> Te
 
 def utility_tolerance(utility: Tensor, tol: Tolerance) -> Tensor:
     """Per-configuration absolute tolerance for payoff ties, shape ``(B,)``."""
-    low, high = torch.aminmax(utility.flatten(1), dim=1)
-    scale = torch.maximum(low.abs(), high.abs())  # the largest |U| of each configuration
+    scale = utility.flatten(1).abs().amax(dim=1)  # the largest |U| of each configuration
     return tol.utility_rtol * scale + torch.finfo(utility.dtype).tiny
 
 
-def optimal_actions(utility: Tensor, utol: Tensor) -> Tensor:
-    """``(B, N, A)``: action ``a`` is optimal for a belief concentrated on point ``i``."""
-    best = utility.amax(dim=-1, keepdim=True)
+def optimal_actions(utility: Tensor, utol: Tensor, dim: int = -1) -> Tensor:
+    """``(B, N, A)``: action ``a`` is optimal for a belief concentrated on point ``i``
+    (the actions along ``dim``: ``1`` for ``utility`` laid out ``(B, A, N)``)."""
+    best = utility.amax(dim=dim, keepdim=True)
     return utility >= best - utol.reshape(-1, 1, 1)
 
 
@@ -169,8 +169,9 @@ class GammaOperator:
         self.least_kl = least_kl(self.kl_by_action, dim=2)  # (B, A)
         self.ktol = kl_tolerance(kl, tol, self.least_kl)
         self.utol = utility_tolerance(utility, tol)
-        self.optimal = optimal_actions(utility, self.utol)  # (B, N, A)
-        self.optimal_by_action = self.optimal.transpose(1, 2).contiguous()
+        self.optimal_by_action = optimal_actions(utility.transpose(1, 2).contiguous(),
+                                                 self.utol, dim=1)  # (B, A, N)
+        self.optimal = self.optimal_by_action.transpose(1, 2).contiguous()  # (B, N, A)
         self.n_actions = kl.shape[-1]
         self._pure: Tensor | None = None
         self._pairs: dict[tuple[int, int], Tensor] = {}
