@@ -1,8 +1,9 @@
 """The analysis facade: scenario + parameter values → Berk–Nash set, equilibria, phase.
 
 :func:`analyze_batch` evaluates many configurations in batched passes (:mod:`sme.passes`;
-what searches use, and phase diagrams through :func:`summarise_batch`); :func:`analyze` evaluates one configuration and returns a full
-:class:`Analysis` report with mixed equilibria, graphs, diagnostics and an explanation.
+what searches use, and phase diagrams through :func:`summarise_batch`); :func:`analyze`
+evaluates one configuration and returns a full :class:`Analysis` report with mixed
+equilibria, graphs, diagnostics and an explanation.
 """
 
 from __future__ import annotations
