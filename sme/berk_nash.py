@@ -40,8 +40,14 @@ from dataclasses import dataclass
 
 import torch
 
-from priors.reductions import any_along
-from sme.envelope import compact, envelope_breakpoints, envelope_intervals, envelope_points
+from priors.reductions import any_along, anything
+from sme.envelope import (
+    compact,
+    envelope_breakpoints,
+    envelope_intervals,
+    envelope_points,
+    undominated,
+)
 from sme.mixed_beliefs import optimal_on_members, optimal_on_some, optimal_under_mixtures
 from sme.tie_sets import vertex_tie_sets
 
@@ -251,16 +257,27 @@ class GammaOperator:
         the envelope of the KL lines (a point-mass belief is as general as any).  The
         points of ``Θ(δ_0)`` and ``Θ(δ_1)`` (``pure``, ``(b, N)``) are in ``Θ(σ)`` at the
         envelope's ends, so where the actions optimal there are already both actions,
-        ``Γ(A) = A`` without the envelope; it is computed for the other rows only.
-        ``every``: ``rows`` are all the rows."""
+        ``Γ(A) = A`` without the envelope.  Every envelope point is *undominated* (no
+        point beats it by more than the tolerance on both actions), so where the missing
+        action is optimal at no undominated point it is out, again without the envelope
+        (unless no point has both KLs finite: the envelope is then every point).  The
+        envelope is computed for the remaining rows only.  ``every``: ``rows`` are all
+        the rows."""
         optimal = self.optimal_by_action if every else self.optimal_by_action[rows]
         responses = any_along(optimal & pure.unsqueeze(1))
-        undecided = ~responses.all(dim=1)
-        if not bool(undecided.any()):
+        undecided = torch.nonzero(~responses.all(dim=1)).flatten()
+        if undecided.numel() == 0:
             return responses
         picked = torch.nonzero(rows).flatten()[undecided]
-        kl = self.kl_by_action[picked]
-        on = envelope_points(kl[:, 0], kl[:, 1], self.ktol[picked])
+        kl, ktol = self.kl_by_action[picked], self.ktol[picked]
+        candidates = undominated(kl[:, 0], kl[:, 1], ktol)
+        open_optimal = optimal[undecided] & ~responses[undecided].unsqueeze(-1)
+        need = any_along(any_along(open_optimal & candidates.unsqueeze(1)), dim=1)
+        need |= ~any_along(candidates)
+        if not anything(need):
+            return responses
+        undecided, kl, ktol = undecided[need], kl[need], ktol[need]
+        on = envelope_points(kl[:, 0], kl[:, 1], ktol)
         fits = pure[undecided] | on
         responses[undecided] = any_along(optimal[undecided] & fits.unsqueeze(1))
         return responses

@@ -61,14 +61,18 @@ def test_passes_and_threads_give_the_answers_of_one_pass(monkeypatch: pytest.Mon
 
 
 def test_two_action_gamma_equals_the_responses_on_the_whole_envelope() -> None:
-    """Γ(A) for two actions skips the envelope where the pure fits already decide it; on
-    random problems (ties, infinite KLs) it equals the actions optimal at some point of
-    Θ(δ_0) ∪ Θ(δ_1) ∪ the envelope, computed for every row."""
+    """Γ(A) for two actions skips the envelope where the pure fits already decide it, or
+    where the missing action is optimal at no undominated point; on random problems (ties,
+    infinite KLs, rows where no point has both KLs finite) it equals the actions optimal at
+    some point of Θ(δ_0) ∪ Θ(δ_1) ∪ the envelope, computed for every row."""
     generator = torch.Generator().manual_seed(3)
     for _ in range(20):
         kl = torch.randint(0, 6, (64, 30, 2), generator=generator).double()
         kl[torch.rand(kl.shape, generator=generator) < 0.1] = torch.inf
         kl[:, 0] = torch.where(torch.isinf(kl[:, 0]), 0.0, kl[:, 0])  # every row fits
+        kl[:4, :15, 1] = torch.inf  # rows where no point has both KLs finite
+        kl[:4, 15:, 0] = torch.inf
+        kl[:4, 0] = torch.tensor([0.0, torch.inf], dtype=kl.dtype)
         utility = torch.randint(-2, 3, (64, 30, 2), generator=generator).double()
         gamma = GammaOperator(kl, utility)
         got = gamma(torch.ones(64, 2, dtype=torch.bool))
