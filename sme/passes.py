@@ -72,16 +72,19 @@ def run_passes(work: Callable[[int, int], T], parts: Sequence[tuple[int, int]],
         return out
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    pool = ThreadPoolExecutor(min(workers, len(parts)), initializer=torch.set_num_threads,
-                              initargs=(1,), thread_name_prefix="sme-pass")
     try:
         with quiet_validation():  # one switch for every thread (it is process-wide)
-            futures = [pool.submit(work, begin, end) for begin, end in parts]
-            results = []
-            for future, (begin, end) in zip(futures, parts, strict=True):
-                results.append(future.result())
-                report(end - begin)
-            return results
+            pool = ThreadPoolExecutor(min(workers, len(parts)),
+                                      initializer=torch.set_num_threads, initargs=(1,),
+                                      thread_name_prefix="sme-pass")
+            try:
+                futures = [pool.submit(work, begin, end) for begin, end in parts]
+                results = []
+                for future, (begin, end) in zip(futures, parts, strict=True):
+                    results.append(future.result())
+                    report(end - begin)
+                return results
+            finally:  # every thread has stopped before the switch is restored
+                pool.shutdown(wait=True, cancel_futures=True)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
         torch.set_num_threads(threads)
