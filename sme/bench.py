@@ -14,11 +14,15 @@ import contextlib
 import multiprocessing
 import platform
 import resource
+import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+#: timed runs of the batched analysis, and rounds of the three thread settings under load
+#: (the median is reported)
+TIMING_ROUNDS = 5
 #: CPU-bound competitor processes per usable core in the measurement under load
 COMPETITORS_PER_CORE = 2
 #: seconds after which a competitor stops by itself (it is killed earlier, at the end)
@@ -53,29 +57,34 @@ def _configs(batch: int) -> list[dict[str, float]]:
             for k in range(batch)]
 
 
-def _timed_batch(scenario: Any, configs: list[dict[str, float]], settings: Any
-                 ) -> tuple[Any, float]:
-    """One batched analysis after a small warm-up, and its configurations per second."""
+def _timed_batch(scenario: Any, configs: list[dict[str, float]], settings: Any,
+                 repeats: int = 1) -> tuple[Any, float]:
+    """Batched analyses after a small warm-up, and the median of their configurations per
+    second over ``repeats`` runs (each run analyses every configuration again)."""
     import torch
 
     from sme.analysis import analyze_batch
 
     analyze_batch(scenario, configs[:8], settings)  # warm-up
-    start = time.perf_counter()
-    result = analyze_batch(scenario, configs, settings)
-    if settings.device.startswith("cuda"):
-        torch.cuda.synchronize()
-    return result, len(configs) / (time.perf_counter() - start)
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = analyze_batch(scenario, configs, settings)
+        if settings.device.startswith("cuda"):
+            torch.cuda.synchronize()
+        rates.append(len(configs) / (time.perf_counter() - start))
+    return result, statistics.median(rates)
 
 
 def _analysis(device: str, batch: int, plain_configs: int) -> dict[str, Any]:
-    """Configurations per second, batched (compile + set + phase) and plain."""
+    """Configurations per second, batched (compile + set + phase; the median of
+    :data:`TIMING_ROUNDS` runs) and plain."""
     from sme.baseline import plain_phase
 
     scenario = _scenario("linear_gaussian")
     settings = _settings(device)
     configs = _configs(batch)
-    result, batched = _timed_batch(scenario, configs, settings)
+    result, batched = _timed_batch(scenario, configs, settings, repeats=TIMING_ROUNDS)
     points = int(result.tensors.kl.shape[1])
     start = time.perf_counter()
     plain = [plain_phase(scenario, c, settings) for c in configs[:plain_configs]]
@@ -83,6 +92,7 @@ def _analysis(device: str, batch: int, plain_configs: int) -> dict[str, Any]:
     agree = all(p == result.phase(k) for k, p in enumerate(plain))
     return {"batched_per_s": batched, "plain_per_s": plain_rate,
             "ratio": batched / plain_rate, "points": points, "batch": batch,
+            "runs": TIMING_ROUNDS,
             "plain_agrees": agree}
 
 
@@ -209,7 +219,10 @@ def _search(device: str, trials: int) -> dict[str, Any] | None:
 def _timed_analyses(device: str, batch: int, default_threads: int) -> dict[str, Any]:
     """Seconds for one batched analysis of ``batch`` configurations with ``default_threads``
     intra-op threads, with the threads :func:`sme.threads.choose_threads` picks now, and with
-    one thread (one process, the thread count changed between runs)."""
+    one thread (one process, the thread count changed between runs): the median of
+    :data:`TIMING_ROUNDS` rounds, each running the three settings in a rotated order, so
+    that a burst of load or a warm cache favours none of them.  When the chosen setting is
+    one thread it is the one-thread setting, timed once and reported for both."""
     import torch
 
     from sme.analysis import analyze_batch
@@ -219,18 +232,24 @@ def _timed_analyses(device: str, batch: int, default_threads: int) -> dict[str, 
     settings = _settings(device)
     configs = _configs(batch)
     analyze_batch(scenario, configs[:8], settings)  # warm-up
-    seconds: dict[str, float] = {}
     counts = {"default": default_threads, "chosen": choose_threads(), "one_thread": 1}
-    for name, count in counts.items():
-        torch.set_num_threads(count)
-        start = time.perf_counter()
-        analyze_batch(scenario, configs, settings)
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
-        seconds[name] = time.perf_counter() - start
+    # a chosen single thread is the one-thread setting: timed once, as that setting
+    names = [name for name in counts if name != "chosen" or counts["chosen"] != 1]
+    runs: dict[str, list[float]] = {name: [] for name in names}
+    for round_index in range(TIMING_ROUNDS):
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            torch.set_num_threads(counts[name])
+            start = time.perf_counter()
+            analyze_batch(scenario, configs, settings)
+            if device.startswith("cuda"):
+                torch.cuda.synchronize()
+            runs[name].append(time.perf_counter() - start)
+    seconds = {name: statistics.median(times) for name, times in runs.items()}
+    seconds.setdefault("chosen", seconds["one_thread"])
     return {"default_threads": default_threads, "default_s": seconds["default"],
             "chosen_threads": counts["chosen"], "chosen_s": seconds["chosen"],
-            "one_thread_s": seconds["one_thread"],
+            "one_thread_s": seconds["one_thread"], "rounds": TIMING_ROUNDS,
             "default_vs_chosen": seconds["default"] / seconds["chosen"],
             "chosen_vs_one": seconds["chosen"] / seconds["one_thread"]}
 

@@ -59,8 +59,8 @@ def test_a_cuda_run_reports_the_cpu_figures_beside_it(monkeypatch: pytest.Monkey
         speed = 10.0 if device.startswith("cuda") else 1.0
         return {"device": device, "device_name": device, "threads": 2, "torch": "x",
                 "analysis": {"batched_per_s": 500.0 * speed, "plain_per_s": 1.0,
-                             "ratio": 500.0 * speed, "points": 401, "plain_agrees": True,
-                             "peak_rss_mb": 100.0},
+                             "ratio": 500.0 * speed, "points": 401, "batch": 4096,
+                             "runs": 5, "plain_agrees": True, "peak_rss_mb": 100.0},
                 "phase_diagram_200_s": 5.0 / speed,
                 "phase_diagram": {"seconds": 5.0 / speed, "peak_rss_mb": 100.0},
                 "search": None,

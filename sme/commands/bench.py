@@ -66,7 +66,8 @@ def _table(figures: dict[str, Any]) -> Any:
         table.add_column(col)
     table.add_row("analysis, batched", f"{a['batched_per_s']:,.0f} configs/s",
                   f"plain loop {a['plain_per_s']:.2f} configs/s → ×{a['ratio']:,.0f} "
-                  f"({a['points']} Θ points, plain agrees: {a['plain_agrees']})",
+                  f"({a['points']} Θ points, {a['batch']:,} configs, median of {a['runs']} "
+                  f"runs, plain agrees: {a['plain_agrees']})",
                   f"{a['peak_rss_mb']:.0f} MB")
     for k, m in figures.get("many_actions", {}).items():
         table.add_row(f"analysis, {k} actions", f"{m['batched_per_s']:,.0f} configs/s",
@@ -86,7 +87,8 @@ def _table(figures: dict[str, Any]) -> Any:
             f"default {load['default_threads']} threads {load['default_s']:.2f} s "
             f"(×{load['default_vs_chosen']:.1f} the chosen time); one thread "
             f"{load['one_thread_s']:.2f} s (chosen/one ×{load['chosen_vs_one']:.2f}); "
-            f"{load['batch']} configs", f"{load['peak_rss_mb']:.0f} MB")
+            f"{load['batch']} configs, medians of {load['rounds']} rounds",
+            f"{load['peak_rss_mb']:.0f} MB")
     large = figures.get("large_batch")
     if large:
         table.add_row(
