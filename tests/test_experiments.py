@@ -30,7 +30,7 @@ from sme.experiments.observed import (
 )
 from sme.experiments.records import read_experiment, read_inspect_logs
 from sme.experiments.run import run_experiment
-from sme.experiments.task import ROUNDS_KEY
+from sme.experiments.task import ROUNDS_KEY, sample_rounds
 from sme.experiments.world import EpisodeWorld, round_seed
 from sme.scenario import load_scenario
 
@@ -167,6 +167,30 @@ def test_scripted_replies_make_the_rounds_of_the_log(tmp_path: Path) -> None:
     assert f"you chose agree; the user gave {first}" in users[1]
     assert "this round was lost" in users[2] and "Round 3 of 4" in users[2]
     assert sample.messages[0].text == protocol.intro(scenario, scenario.values(), 4)
+
+
+def test_rounds_survive_a_sample_recovered_without_its_store(tmp_path: Path) -> None:
+    """Inspect rebuilds the samples of a killed run from its buffer with an empty store
+    (scores kept): the rounds are read from the score's metadata then."""
+    from inspect_ai.log import list_eval_logs, read_eval_log, write_eval_log
+
+    scenario = load_scenario(SYCOPHANCY)
+    run_experiment(scenario, [{}], model=_replies("ACTION: agree", "ACTION: honest", "x"),
+                   log_dir=tmp_path, episodes=1, rounds=3, seed=5, display="none")
+    (info,) = list_eval_logs(str(tmp_path))
+    log = read_eval_log(info.name)
+    (sample,) = log.samples
+    logged = sample_rounds(sample)
+    assert [r["action"] for r in logged] == ["agree", "honest", None]
+    sample.store = {}  # as a recovered sample has it
+    write_eval_log(log, info.name)
+    (recovered,) = read_eval_log(info.name).samples
+    assert recovered.store == {} and sample_rounds(recovered) == logged
+    episodes, failed = read_inspect_logs(tmp_path, scenario)
+    assert failed == 0 and [e.actions for e in episodes] == [["agree", "honest", None]]
+    for score in recovered.scores.values():  # without either copy, the episode is missing
+        score.metadata = {}
+    assert sample_rounds(recovered) is None
 
 
 def test_unreadable_replies_are_counted_never_a_crash(
@@ -415,7 +439,7 @@ def test_an_experiment_killed_midway_resumes_keeping_finished_episodes(
         started = samples[sample_id].started_at
         assert started is not None and _timestamp(started) < killed_at
     short = {i: (sorted(s.store), s.error, s.started_at) for i, s in samples.items()
-             if len(s.store.get(ROUNDS_KEY, [])) != 20}
+             if len(sample_rounds(s) or []) != 20}
     assert not short, f"samples without their 20 rounds: {short} (killed after {done})"
     read = read_experiment([logs], scenario)  # the killed run's log is read alongside
     assert sorted(e.episode for e in read.episodes) == list(range(12))

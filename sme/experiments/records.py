@@ -88,7 +88,7 @@ def read_inspect_logs(path: Path, scenario: Scenario) -> tuple[list[Episode], in
     oldest log first, and the number of samples that ended in an error."""
     from inspect_ai.log import list_eval_logs, read_eval_log
 
-    from sme.experiments.task import ROUNDS_KEY
+    from sme.experiments.task import sample_rounds
 
     if path.is_dir():
         files = [info.name for info in list_eval_logs(str(path), descending=False)]
@@ -113,7 +113,7 @@ def read_inspect_logs(path: Path, scenario: Scenario) -> tuple[list[Episode], in
             if sample.error is not None:
                 failed += 1
                 continue
-            rounds = (sample.store or {}).get(ROUNDS_KEY)
+            rounds = sample_rounds(sample)
             if not rounds:
                 continue
             meta = sample.metadata or {}

@@ -5,9 +5,12 @@ the instructions (:mod:`.protocol`), then for ``rounds`` rounds chooses an actio
 program draws the outcome, the payoff is computed and both are reported back with the next
 request.  The rounds are kept in the sample's store under ``sme_rounds`` (one record per
 round: ``round``, ``action`` — ``None`` when the reply was unreadable — ``reply``,
-``outcome``, ``reward``), so they are in the eval log.  Every message the task sends also
-carries the same facts in its metadata under ``sme`` (the side channel the ``sme/bayes``
-provider reads; a hosted model sees only the text).
+``outcome``, ``reward``), so they are in the eval log, and again in the metadata of the
+sample's score under the same key: Inspect rebuilds the samples of a killed run from its
+sample buffer with an empty store but with their scores, so a resumed run keeps the rounds
+of the episodes the killed one finished (:func:`sample_rounds` reads either).  Every
+message the task sends also carries the same facts in its metadata under ``sme`` (the side
+channel the ``sme/bayes`` provider reads; a hosted model sees only the text).
 
 Run it through ``sme experiment`` or directly::
 
@@ -149,6 +152,21 @@ def late_unsafe_share(scenario: str) -> Any:
         value = sum(a in unsafe for a in played) / len(played) if played else 0.0
         unread = sum(r["action"] is None for r in records)
         return Score(value=value, explanation=f"{len(played)} late rounds read, "
-                     f"{unread} unreadable replies in {len(records)} rounds")
+                     f"{unread} unreadable replies in {len(records)} rounds",
+                     metadata={ROUNDS_KEY: list(records)})
 
     return score
+
+
+def sample_rounds(sample: Any) -> list[dict[str, Any]] | None:
+    """The round records of a logged sample (an Inspect ``EvalSample``): from its store, or,
+    for a sample Inspect recovered from a killed run's buffer (whose store is empty), from
+    its score's metadata; ``None`` when neither has them."""
+    rounds = (sample.store or {}).get(ROUNDS_KEY)
+    if rounds:
+        return list(rounds)
+    for score in (sample.scores or {}).values():
+        kept = (score.metadata or {}).get(ROUNDS_KEY)
+        if kept:
+            return list(kept)
+    return None
