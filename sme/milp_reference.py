@@ -17,65 +17,86 @@ checking, not for use.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-__all__ = ["reference_gamma", "reference_rationalizable_set"]
+__all__ = ["FitProgram", "reference_gamma", "reference_rationalizable_set"]
+
+
+class FitProgram:
+    """The rows of a mixed-integer program over ``σ`` (``k`` weights), the best weighted KL
+    ``v``, a belief ``μ`` on ``n`` points and their binary fit indicators ``z`` that say
+    ``μ`` rests only on points fitting ``σ`` best: ``Σ σ = Σ μ = 1``; ``v ≤ L_j(σ)`` and
+    ``L_j(σ) − v ≤ ktol + big (1 − z_j)`` for every point ``j`` (``L_j(σ) = x[j] · σ``);
+    ``μ_j ≤ z_j``.  Optimality rows on ``μ`` are added with :meth:`add_belief_row`."""
+
+    def __init__(self, x: np.ndarray, ktol: float) -> None:
+        n, k = x.shape
+        self.size = k + 1 + 2 * n
+        self.sig, self.v = slice(0, k), k
+        self.mu, self.z = slice(k + 1, k + 1 + n), slice(k + 1 + n, self.size)
+        self.rows: list[np.ndarray] = []
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+        big = float(x.max() - x.min()) + 1.0
+        for part in (self.sig, self.mu):
+            row = np.zeros(self.size)
+            row[part] = 1.0
+            self._add(row, 1.0, 1.0)
+        for j in range(n):
+            row = np.zeros(self.size)  # v ≤ L_j(σ)
+            row[self.v], row[self.sig] = 1.0, -x[j]
+            self._add(row, -np.inf, 0.0)
+            row = np.zeros(self.size)  # L_j(σ) − v ≤ ktol + big (1 − z_j)
+            row[self.sig], row[self.v], row[k + 1 + n + j] = x[j], -1.0, big
+            self._add(row, -np.inf, ktol + big)
+            row = np.zeros(self.size)  # μ_j ≤ z_j
+            row[k + 1 + j], row[k + 1 + n + j] = 1.0, -1.0
+            self._add(row, -np.inf, 0.0)
+
+    def _add(self, row: np.ndarray, lo: float, hi: float) -> None:
+        self.rows.append(row)
+        self.lower.append(lo)
+        self.upper.append(hi)
+
+    def add_belief_row(self, gain: np.ndarray, bound: float) -> None:
+        """The constraint ``gain · μ ≤ bound``."""
+        row = np.zeros(self.size)
+        row[self.mu] = gain
+        self._add(row, -np.inf, bound)
+
+    def solve(self, cost: np.ndarray | None = None, margin: float = 0.0,
+              presolve: bool = True) -> Any:
+        """HiGHS's answer (``scipy.optimize.milp``), every weight of ``σ`` at least
+        ``margin``, minimising ``cost`` (nothing when ``None``)."""
+        lo, hi = np.zeros(self.size), np.ones(self.size)
+        lo[self.sig] = margin
+        lo[self.v], hi[self.v] = -np.inf, np.inf
+        integrality = np.zeros(self.size)
+        integrality[self.z] = 1
+        return milp(np.zeros(self.size) if cost is None else cost,
+                    constraints=LinearConstraint(np.array(self.rows), self.lower, self.upper),
+                    bounds=Bounds(lo, hi), integrality=integrality,
+                    options={"presolve": presolve})
 
 
 def _fits_and_optimal(kl: np.ndarray, utility: np.ndarray, face: tuple[int, ...],
                       action: int, ktol: float, utol: float) -> bool:
     """MILP: some ``σ ∈ Δ(face)`` and ``μ`` on points fitting it make ``action`` optimal."""
     finite = np.isfinite(kl[:, list(face)]).all(axis=1)
-    n_actions = utility.shape[1]
     if not finite.any():  # every point infinitely far: every point fits
         points = np.arange(kl.shape[0])
         x = np.zeros((kl.shape[0], len(face)))
     else:
         points = np.flatnonzero(finite)
         x = kl[points][:, list(face)]
-    n, k = len(points), len(face)
-    big = float(x.max() - x.min()) + 1.0
-    # variables: σ (k), v, μ (n), z (n)
-    size = k + 1 + 2 * n
-    sig, v, mu, z = slice(0, k), k, slice(k + 1, k + 1 + n), slice(k + 1 + n, size)
-    rows, lower, upper = [], [], []
-
-    def add(row: np.ndarray, lo: float, hi: float) -> None:
-        rows.append(row)
-        lower.append(lo)
-        upper.append(hi)
-
-    row = np.zeros(size)
-    row[sig] = 1.0
-    add(row, 1.0, 1.0)
-    row = np.zeros(size)
-    row[mu] = 1.0
-    add(row, 1.0, 1.0)
-    for j in range(n):
-        row = np.zeros(size)  # v ≤ L_j(σ)
-        row[v], row[sig] = 1.0, -x[j]
-        add(row, -np.inf, 0.0)
-        row = np.zeros(size)  # L_j(σ) − v ≤ ktol + big (1 − z_j)
-        row[sig], row[v], row[k + 1 + n + j] = x[j], -1.0, big
-        add(row, -np.inf, ktol + big)
-        row = np.zeros(size)  # μ_j ≤ z_j
-        row[k + 1 + j], row[k + 1 + n + j] = 1.0, -1.0
-        add(row, -np.inf, 0.0)
-    for c in range(n_actions):
+    program = FitProgram(x, ktol)
+    for c in range(utility.shape[1]):
         if c != action:
-            row = np.zeros(size)
-            row[mu] = utility[points, c] - utility[points, action]
-            add(row, -np.inf, utol)
-    lo = np.zeros(size)
-    hi = np.ones(size)
-    lo[v], hi[v] = -np.inf, np.inf
-    integrality = np.zeros(size)
-    integrality[z] = 1
-    found = milp(np.zeros(size), constraints=LinearConstraint(np.array(rows), lower, upper),
-                 bounds=Bounds(lo, hi), integrality=integrality)
-    return found.status == 0
+            program.add_belief_row(utility[points, c] - utility[points, action], utol)
+    return program.solve().status == 0
 
 
 def reference_gamma(kl: np.ndarray, utility: np.ndarray, subset: tuple[int, ...],

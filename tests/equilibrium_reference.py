@@ -11,13 +11,16 @@ support (with no finite point there is no equilibrium).
 and binary fit indicators ``z``: ``μ_i ≤ z_i``; ``z_i = 1 ⇒ L_i(σ) ≤ v + ktol`` (big-M),
 ``v ≤ L_j(σ)`` for all ``j``; ``Σ_i μ_i (U[i, c] − U[i, a]) ≤ utol`` for every support
 action ``a`` and every action ``c``.  :func:`is_equilibrium` is the linear program at a fixed
-``σ``.  Neither knows of envelopes, vertices or faces, and neither imports the engine.
+``σ``.  Neither knows of envelopes, vertices or faces, and neither imports the engine;
+the fit rows are those of the Γ reference (:class:`sme.milp_reference.FitProgram`).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import linprog
+
+from sme.milp_reference import FitProgram
 
 MARGIN = 1e-6
 
@@ -43,54 +46,21 @@ def reference_equilibrium(kl: np.ndarray, utility: np.ndarray, support: tuple[in
     x = kl[points][:, list(support)]
     scale = max(float(np.abs(utility).max()), np.finfo(float).tiny)
     u = utility[points] / scale
-    n, k = x.shape
-    big = float(x.max() - x.min()) + 1.0
-    size = k + 1 + 2 * n  # σ (k), v, μ (n), z (n)
-    sig, v, mu, z = slice(0, k), k, slice(k + 1, k + 1 + n), slice(k + 1 + n, size)
-    rows, lower, upper = [], [], []
-
-    def add(row: np.ndarray, lo: float, hi: float) -> None:
-        rows.append(row)
-        lower.append(lo)
-        upper.append(hi)
-
-    for part in (sig, mu):
-        row = np.zeros(size)
-        row[part] = 1.0
-        add(row, 1.0, 1.0)
-    for j in range(n):
-        row = np.zeros(size)  # v ≤ L_j(σ)
-        row[v], row[sig] = 1.0, -x[j]
-        add(row, -np.inf, 0.0)
-        row = np.zeros(size)  # L_j(σ) − v ≤ ktol + big (1 − z_j)
-        row[sig], row[v], row[k + 1 + n + j] = x[j], -1.0, big
-        add(row, -np.inf, ktol + big)
-        row = np.zeros(size)  # μ_j ≤ z_j
-        row[k + 1 + j], row[k + 1 + n + j] = 1.0, -1.0
-        add(row, -np.inf, 0.0)
+    program = FitProgram(x, ktol)
     for gain in _optimality_rows(u, support):
-        row = np.zeros(size)
-        row[mu] = gain
-        add(row, -np.inf, utol / scale)
-    lo, hi = np.zeros(size), np.ones(size)
-    lo[sig] = margin
-    lo[v], hi[v] = -np.inf, np.inf
-    integrality = np.zeros(size)
-    integrality[z] = 1
-    cost = np.zeros(size)
+        program.add_belief_row(gain, utol / scale)
+    cost = np.zeros(program.size)
     if objective is not None:
-        cost[sig] = objective
+        cost[program.sig] = objective
     for presolve in (True, False):  # HiGHS's presolve now and then calls these infeasible
-        found = milp(cost, constraints=LinearConstraint(np.array(rows), lower, upper),
-                     bounds=Bounds(lo, hi), integrality=integrality,
-                     options={"presolve": presolve})
+        found = program.solve(cost, margin, presolve)
         if found.status == 0:
             break
     else:
         return None
-    used = np.flatnonzero(found.x[mu] > 1e-9)
-    polished = _polish(x, used, cost[sig], margin)
-    return np.asarray(found.x[sig]) if polished is None else polished
+    used = np.flatnonzero(found.x[program.mu] > 1e-9)
+    polished = _polish(x, used, cost[program.sig], margin)
+    return np.asarray(found.x[program.sig]) if polished is None else polished
 
 
 def _polish(x: np.ndarray, used: np.ndarray, objective: np.ndarray, margin: float
