@@ -182,8 +182,9 @@ def _analyse(scenario: Scenario, full: list[dict[str, Scalar]], settings: Settin
     groups: dict[tuple[Any, ...], list[int]] = {}
     if len(numeric) == len(scenario.all_params):  # every parameter travels as a tensor
         groups[()] = list(range(len(full)))
-    for row, values in enumerate(full if not groups else ()):
-        groups.setdefault(_group_key(values, numeric), []).append(row)
+    else:
+        for row, values in enumerate(full):
+            groups.setdefault(_group_key(values, numeric), []).append(row)
     order: list[int] = []
     passes: list[_Pass] = []
     actions = len(scenario.actions)
