@@ -1,6 +1,7 @@
-"""Pyro-facing layer: declaring parameters, covering priors with points and compiling belief,
-world and payoff programs into the tensors of the Berk–Nash engine.  Imports nothing else of
-this project."""
+"""Pyro-facing layer: parameters, points covering priors, programs compiled into tensors.
+
+Declares parameters, covers priors with points and compiles belief, world and payoff programs
+into the tensors of the Berk–Nash engine.  Imports nothing else of this project."""
 
 from priors.compile import (
     ModelTensors,

@@ -19,7 +19,7 @@ from search.space import build_space
 from search.storage import StorageSpec, default_journal
 from search.study import open_study, quiet_optuna, run_trials
 from sme.analysis import Settings
-from sme.scenario import Scenario
+from sme.scenario.declaration import Scenario
 
 BATCH = 8
 

@@ -27,8 +27,8 @@ from priors.params import Scalar
 from search.objectives import ROW_ERRORS
 from search.space import Dimension, SearchSpace
 from sme.analysis import Settings, analyze_batch
-from sme.errors import SMEError
-from sme.scenario import Scenario
+from sme.runtime.errors import SMEError
+from sme.scenario.declaration import Scenario
 
 #: values tried per numeric dimension, and random context points besides the baseline
 VALUES, CONTEXTS = 5, 2

@@ -15,12 +15,12 @@ from search.samplers import make_sampler
 from search.space import SearchSpace, build_space
 from search.storage import StorageSpec, resolve_storage
 from search.study import fail_stale_trials, open_study
-from sme import __version__
 from sme.analysis import Settings, resolve_device
-from sme.errors import SMEError
-from sme.resources import check_search_batch
-from sme.robustness import risk_axes
-from sme.scenario import Scenario, load_scenario
+from sme.runtime.errors import SMEError
+from sme.runtime.resources import check_search_batch
+from sme.runtime.version import __version__
+from sme.scenario.declaration import Scenario, load_scenario
+from sme.scenario.risks import risk_axes
 
 #: version of the setup record stored with each study
 SETUP_VERSION = 1

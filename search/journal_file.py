@@ -29,7 +29,7 @@ import time
 import uuid
 from pathlib import Path
 
-from sme.errors import SMEError
+from sme.runtime.errors import SMEError
 
 #: a lock held this long (seconds) is taken to be left by a killed process
 STALE_LOCK_SECONDS = 30.0

@@ -44,13 +44,13 @@ from priors.grid import GridError
 from priors.params import ParamError, Scalar, grid_values
 from search.space import SearchSpace
 from sme.analysis import BatchAnalysis, Settings, analyze_batch, truncated_fits
-from sme.berk_nash import weighted_kl
-from sme.equilibria import mixed_equilibria
-from sme.errors import SMEError
-from sme.passes import chunk_size
-from sme.phases import Phase
-from sme.robustness import RiskSweep, risk_configurations
-from sme.scenario import Scenario
+from sme.engine.berk_nash import weighted_kl
+from sme.engine.equilibria import mixed_equilibria
+from sme.engine.phases import Phase
+from sme.runtime.errors import SMEError
+from sme.runtime.passes import chunk_size
+from sme.scenario.declaration import Scenario
+from sme.scenario.risks import RiskSweep, risk_configurations
 
 #: errors that make one configuration unanalysable (it is then reported, not fatal)
 ROW_ERRORS = (ProgramError, GridError, ParamError)
@@ -192,7 +192,7 @@ class Outcome:
     distance: float = 0.0
     margin: float | None = None
     robust: list[dict[str, Any]] = field(default_factory=list)
-    #: the phases across the objective risks and the verdict (:mod:`sme.robustness`)
+    #: the phases across the objective risks and the verdict (:mod:`sme.scenario.risks`)
     objective_risks: dict[str, Any] | None = None
     error: str | None = None
     #: best fits on a quantile cut-off of an unbounded prior (:func:`sme.analysis.truncated_fits`)

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 
 from search.study import SETUP_KEY
-from sme import __version__
-from sme.errors import SMEError
-from sme.export import ExportedPrior, risk_record, validate
+from sme.files.export import ExportedPrior, risk_record, validate
+from sme.runtime.errors import SMEError
+from sme.runtime.version import __version__
 
 
 @dataclass
@@ -34,7 +34,7 @@ class Candidate:
     objectives: dict[str, Any]
     feasible: bool
     rank: int
-    #: the verdict over objective risks (``locked_in``, …; :mod:`sme.robustness`), if swept
+    #: the verdict over objective risks (``locked_in``, …; :mod:`sme.scenario.risks`), if swept
     risk_verdict: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -210,7 +210,7 @@ def open_study(scenario_path: str | None, study: str | None, storage: str | None
     import optuna
 
     from search.storage import StorageSpec, find_journal, resolve_storage
-    from sme.scenario import load_scenario
+    from sme.scenario.declaration import load_scenario
 
     scenario_name = load_scenario(scenario_path).name if scenario_path else None
     name = study or scenario_name

@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-from sme.errors import SMEError
+from sme.runtime.errors import SMEError
 
 SAMPLERS = ("tpe", "nsga2", "qmc", "random", "gp")
 _NEEDS = {"qmc": ("scipy",), "gp": ("scipy", "torch")}

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from priors.params import Param, ParamError, Scalar
-from sme.errors import SMEError
-from sme.scenario import Scenario
+from sme.runtime.errors import SMEError
+from sme.scenario.declaration import Scenario
 
 
 @dataclass(frozen=True)

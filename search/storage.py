@@ -45,7 +45,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from search.journal_file import JournalLock, check_journal
-from sme.errors import SMEError
+from sme.runtime.errors import SMEError
 
 #: suffix of the default journal file (``<scenario name>.sme-journal``)
 JOURNAL_SUFFIX = ".sme-journal"

@@ -40,7 +40,7 @@ from typing import Any
 
 from search.objectives import Evaluator, ObjectiveSpec, Outcome
 from search.space import SearchSpace
-from sme.errors import SMEError
+from sme.runtime.errors import SMEError
 
 #: the trial system attribute both Optuna and optuna-dashboard read constraints from
 CONSTRAINTS_KEY = "constraints"

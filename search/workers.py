@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from search.job import SearchJob
-from sme.errors import SMEError
-from sme.threads import threads_for
+from sme.runtime.errors import SMEError
+from sme.runtime.threads import threads_for
 
 #: seconds between two looks at the study while workers run
 POLL_SECONDS = 0.5
@@ -56,7 +56,7 @@ def _worker_main(job: SearchJob, index: int, quota: int, threads: int, reports: 
 
     from search.job import prepare
     from search.study import StopFlag, quiet_optuna, run_trials
-    from sme.errors import USER_ERRORS
+    from sme.runtime.errors import USER_ERRORS
 
     torch.set_num_threads(threads)
     warnings.simplefilter("ignore")

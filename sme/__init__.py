@@ -14,18 +14,18 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+from sme.runtime.version import __version__
 
 #: public name → the module that defines it (imported on first access)
 _EXPORTS = {
-    "Action": "sme.scenario",
-    "Scenario": "sme.scenario",
-    "load_scenario": "sme.scenario",
+    "Action": "sme.scenario.declaration",
+    "Scenario": "sme.scenario.declaration",
+    "load_scenario": "sme.scenario.declaration",
     "Param": "priors.params",
-    "Phase": "sme.phases",
-    "Prompt": "sme.prompt",
+    "Phase": "sme.engine.phases",
+    "Prompt": "sme.scenario.prompt",
     "Resolution": "priors.compile",
-    "Tolerance": "sme.berk_nash",
+    "Tolerance": "sme.engine.berk_nash",
     "analyze": "sme.api",
     "phase_diagram": "sme.api",
     "simulate": "sme.api",

@@ -1,6 +1,6 @@
 """The analysis facade: scenario + parameter values → Berk–Nash set, equilibria, phase.
 
-:func:`analyze_batch` evaluates many configurations in batched passes (:mod:`sme.passes`;
+:func:`analyze_batch` evaluates many configurations in batched passes (:mod:`sme.runtime.passes`;
 what searches use, and phase diagrams through :func:`summarise_batch`); :func:`analyze`
 evaluates one configuration and returns a full :class:`Analysis` report with mixed
 equilibria, graphs, diagnostics and an explanation.
@@ -26,14 +26,14 @@ from priors.compile import (
     rows_per_compile,
 )
 from priors.params import Scalar
-from sme.berk_nash import GammaOperator, Tolerance, pure_equilibria, rationalizable_set
-from sme.equilibria import MixedEquilibrium, mixed_equilibria
-from sme.explain import explain
-from sme.graphs import best_response_graph, dependency_graph, observed_coupling
-from sme.passes import pass_workers, rows_per_pass, run_passes, spans
-from sme.phases import Phase, classify
-from sme.robustness import RiskSweep, sweep_risks
-from sme.scenario import Scenario
+from sme.engine.berk_nash import GammaOperator, Tolerance, pure_equilibria, rationalizable_set
+from sme.engine.equilibria import MixedEquilibrium, mixed_equilibria
+from sme.engine.graphs import best_response_graph, dependency_graph, observed_coupling
+from sme.engine.phases import Phase, classify
+from sme.figures.explain import explain
+from sme.runtime.passes import pass_workers, rows_per_pass, run_passes, spans
+from sme.scenario.declaration import Scenario
+from sme.scenario.risks import DEFAULT_RISK_GRID, RiskSweep, risk_configurations
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Settings:
     dtype: torch.dtype = torch.float64
     memory_budget: int = 1 << 29  # bytes of working memory for one batched pass
     #: values per world parameter in the sweep over objective risks (0: no sweep);
-    #: see :mod:`sme.robustness`
+    #: see :mod:`sme.scenario.risks`
     risk_grid: int = 5
 
     def describe(self) -> dict[str, Any]:
@@ -61,7 +61,7 @@ class Settings:
 
 def resolve_device(name: str) -> str:
     """``auto`` → ``cuda`` when available, else ``cpu``; checks explicit choices."""
-    from sme.errors import SMEError
+    from sme.runtime.errors import SMEError
 
     if name == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
@@ -88,7 +88,7 @@ class _Pass:
 class BatchAnalysis:
     """Results for ``B`` configurations of one scenario (tensors on the analysis device).
 
-    The compiled tensors and the ``Γ`` operator of the passes (:mod:`sme.passes`) are
+    The compiled tensors and the ``Γ`` operator of the passes (:mod:`sme.runtime.passes`) are
     joined into whole-batch ones when first used (``tensors``, ``gamma``): the answers
     alone never need them."""
 
@@ -149,7 +149,7 @@ def analyze_batch(
     Numeric parameters travel as tensors, so one pass covers many configurations;
     configurations that differ in a non-numeric categorical parameter (a string choice,
     say) are compiled in passes of their own.  Passes are sized and run on the chosen
-    threads by :mod:`sme.passes`; the answers do not depend on the split.  The result
+    threads by :mod:`sme.runtime.passes`; the answers do not depend on the split.  The result
     keeps every configuration's tensors (``B × N × A``): for batches too large to hold,
     :func:`summarise_batch` keeps only the answers.
     """
@@ -225,7 +225,7 @@ def _analyse(scenario: Scenario, full: list[dict[str, Scalar]], settings: Settin
 
 def _pass_rows(probe: ModelTensors, actions: int, settings: Settings) -> int:
     """Configurations per pass after the first: within the memory budget of compilation
-    (:func:`priors.compile.rows_per_compile`) and of the analysis (:mod:`sme.passes`)."""
+    (:func:`priors.compile.rows_per_compile`) and of the analysis (:mod:`sme.runtime.passes`)."""
     _, points, _ = probe.shape
     return min(rows_per_pass(points, actions, settings.memory_budget, settings.device),
                rows_per_compile(points, actions, probe.methods, settings.resolution,
@@ -307,7 +307,7 @@ def summarise_batch(
 ) -> PhaseSummary:
     """Phases of any number of configurations within ``settings.memory_budget``: the
     configurations are analysed in passes sized from the number of Θ points
-    (:mod:`sme.passes`), blocks of :data:`SUMMARY_BLOCK` at a time, and only the
+    (:mod:`sme.runtime.passes`), blocks of :data:`SUMMARY_BLOCK` at a time, and only the
     per-configuration results are kept."""
     if not configs:
         raise ValueError("summarise_batch needs at least one configuration")
@@ -423,7 +423,7 @@ class Analysis:
     grid: list[int] = field(default_factory=list)
     #: ``--verify``: the result at doubled resolution (see :func:`verify`), else ``None``
     verification: dict[str, Any] | None = None
-    #: the phases across the world parameters' declared ranges (:mod:`sme.robustness`);
+    #: the phases across the world parameters' declared ranges (:mod:`sme.scenario.risks`);
     #: ``None`` when the sweep was switched off (``risk_grid = 0``)
     objective_risks: RiskSweep | None = None
 
@@ -432,9 +432,9 @@ class Analysis:
         return [a.name for a in self.scenario.actions if a.safe]
 
     def plot(self, path: str | None = None) -> Any:
-        """The best-response graph (:func:`sme.plots.best_response_figure`) as a matplotlib
+        """The best-response graph (:func:`sme.figures.plots.best_response_figure`) as a matplotlib
         ``Figure``; also written to ``path`` (.png, .svg, .pdf) when given."""
-        from sme.plots import best_response_figure, show_or_save
+        from sme.figures.plots import best_response_figure, show_or_save
 
         return show_or_save(best_response_figure(self), path)
 
@@ -667,3 +667,18 @@ def _mixed_json(eq: MixedEquilibrium, names: list[str], points: Mapping[str, tor
         **({"region": [dict(zip((names[a] for a in eq.actions), v, strict=True))
                        for v in eq.vertices]} if eq.vertices else {}),
     }
+
+
+def sweep_risks(scenario: Scenario, base: Mapping[str, Any], settings: Settings,
+                grid: int = DEFAULT_RISK_GRID) -> RiskSweep:
+    """Analyse the prior and reward of ``base`` at every objective risk of the grid
+    (batched within ``settings.memory_budget``) and count the phases."""
+    axes, unswept, configs = risk_configurations(scenario, base, grid)
+    sweep = RiskSweep(axes=axes, grid=grid, unswept=unswept)
+    if not configs:
+        return sweep
+    summary = summarise_batch(scenario, configs, settings)
+    sweep.counts = {phase: 0 for phase in Phase}
+    for phase in summary.phases():
+        sweep.counts[phase] += 1
+    return sweep

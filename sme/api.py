@@ -1,13 +1,13 @@
 """The Python interface, for notebooks and scripts: what the ``sme`` commands do, as functions.
 
-Each function takes a scenario (a :class:`~sme.scenario.Scenario`, or the path of a scenario
-file, which is run), parameter ``values`` (any declared parameter; strings are parsed as on
-the command line) and the numerical options of the commands as keywords, and returns the
-result object the command prints:
+Each function takes a scenario (a :class:`~sme.scenario.declaration.Scenario`, or the path
+of a scenario file, which is run), parameter ``values`` (any declared parameter; strings are
+parsed as on the command line) and the numerical options of the commands as keywords, and
+returns the result object the command prints:
 
 * :func:`analyze` → :class:`~sme.analysis.Analysis` (``.phase``, ``.bn_set``, ...);
-* :func:`phase_diagram` → :class:`~sme.diagram.PhaseDiagram` (``.phases``, one row per y);
-* :func:`simulate` → :class:`~sme.dynamics.Simulation` (``.phase``, ``.bn_set``,
+* :func:`phase_diagram` → :class:`~sme.studies.diagram.PhaseDiagram` (``.phases``, one row per y);
+* :func:`simulate` → :class:`~sme.studies.dynamics.Simulation` (``.phase``, ``.bn_set``,
   ``.frequencies``, ...);
 * :func:`search` → :class:`SearchResult` (``.phase`` and ``.bn_set`` of the best safe prior,
   ``.candidates``, the Optuna ``.study``);
@@ -15,7 +15,7 @@ result object the command prints:
 
 Every result has ``.to_json()`` (what ``--json`` prints) and ``.plot(path=None)``, which
 returns a matplotlib ``Figure`` (shown inline by Jupyter) and writes it when given a path.
-Bad input raises :class:`sme.errors.SMEError` (or the engine's errors) with the one-line
+Bad input raises :class:`sme.runtime.errors.SMEError` (or the engine's errors) with the one-line
 message the command line prints.  :func:`search` imports the ``search`` package on call (the
 engine never imports it otherwise).
 """
@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sme.analysis import Analysis, Settings
-    from sme.diagram import Axis, PhaseDiagram
-    from sme.dynamics import Simulation
-    from sme.scenario import Scenario
+    from sme.scenario.declaration import Scenario
+    from sme.studies.diagram import Axis, PhaseDiagram
+    from sme.studies.dynamics import Simulation
 
 def _scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
-    from sme.scenario import Scenario, load_scenario
+    from sme.scenario.declaration import Scenario, load_scenario
 
     if isinstance(scenario, Scenario):
         return scenario
@@ -61,7 +61,7 @@ def _values(scenario: Scenario, values: Mapping[str, Any] | None,
     """``prior`` (an exported or configuration file) updated by ``values``, validated."""
     merged: dict[str, Any] = {}
     if prior is not None:
-        from sme.configfile import read_values
+        from sme.files.prior_values import read_values
 
         from_file, notes = read_values(str(prior), scenario)
         for note in notes:
@@ -114,10 +114,10 @@ def phase_diagram(scenario: Scenario | str | os.PathLike[str], x: str | Axis, y:
     """The phase over a grid of two parameters (``sme phase-diagram``).
 
     ``x`` and ``y`` are ``"NAME=LO:HI:N[:log|:lin]"`` (as ``--x``/``--y``) or
-    :class:`~sme.diagram.Axis` objects; the other arguments are those of :func:`analyze`.
+    :class:`~sme.studies.diagram.Axis` objects; the other arguments are those of :func:`analyze`.
     """
-    from sme.diagram import parse_axis
-    from sme.diagram import phase_diagram as diagram
+    from sme.studies.diagram import parse_axis
+    from sme.studies.diagram import phase_diagram as diagram
 
     model = _scenario(scenario)
     x_axis = parse_axis(x, model) if isinstance(x, str) else x
@@ -135,9 +135,9 @@ def simulate(scenario: Scenario | str | os.PathLike[str],
     """Many Bayesian learners on one configuration (``sme simulate``): ``learners`` of them
     for ``steps`` decisions, exploring with probability ``epsilon``; the long run is the last
     ``late`` share of the steps.  Other arguments as in :func:`analyze`."""
-    from sme.dynamics import DynamicsSettings
-    from sme.dynamics import simulate as run
-    from sme.errors import SMEError
+    from sme.runtime.errors import SMEError
+    from sme.studies.dynamics import DynamicsSettings
+    from sme.studies.dynamics import simulate as run
 
     if not 0.0 < late <= 1.0:
         raise SMEError(f"late: expected a share in (0, 1], got {late!r}")
@@ -193,7 +193,7 @@ class SearchResult:
     def plot(self, path: str | None = None) -> Any:
         """Fidelity against distance of every completed trial, coloured by phase, the best
         safe one ringed (a matplotlib ``Figure``); also written to ``path`` when given."""
-        from sme.plots import search_figure, show_or_save
+        from sme.figures.plots import search_figure, show_or_save
 
         return show_or_save(search_figure(self.candidates, self.best,
                                           self.study.study_name), path)
@@ -222,8 +222,8 @@ def search(scenario: Scenario | str | os.PathLike[str], *, trials: int = 100,
     from search.objectives import MarginSpec, ObjectiveSpec
     from search.results import candidates, mark_best
     from search.study import quiet_optuna, run_trials, study_progress
-    from sme.errors import SMEError
-    from sme.scenario import Scenario
+    from sme.runtime.errors import SMEError
+    from sme.scenario.declaration import Scenario
 
     if isinstance(scenario, Scenario):
         if scenario.source is None:

@@ -6,7 +6,8 @@ file, field, flag or site; no traceback unless ``--debug``); 130 interrupted (Ct
 
 :func:`main` is the one error boundary of every command: SME's user errors, every
 ``OSError`` (naming the path), parser errors, inputs nested too deeply, numbers too long to
-read and failed memory allocations become one escaped line (:func:`sme.errors.describe_failure`).
+read and failed memory allocations become one escaped line
+(:func:`sme.runtime.errors.describe_failure`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sme import __version__
+from sme.runtime.version import __version__
 
 EXIT_OK, EXIT_UNSAFE, EXIT_BAD_INPUT = 0, 1, 2
 #: exit status after Ctrl-C (128 + SIGINT, as shells report it)
@@ -80,7 +81,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         command = self.prog.removeprefix("sme").strip()
         where = f"{command}: " if command else ""
-        from sme.errors import escape_line
+        from sme.runtime.errors import escape_line
 
         first = (message.strip().splitlines() or [""])[0]
         self.exit(EXIT_BAD_INPUT, f"sme: error: {escape_line(where + first)}\n")
@@ -124,7 +125,7 @@ def add_numeric_options(parser: argparse.ArgumentParser, default_points: int = 4
                         "split (default 512)")
 
 
-#: ``sme.robustness.DEFAULT_RISK_GRID``, repeated so that building the parser (``--help``)
+#: ``sme.scenario.risks.DEFAULT_RISK_GRID``, repeated so that building the parser (``--help``)
 #: imports no torch; tests/test_api.py checks the two agree
 DEFAULT_RISK_GRID = 5
 
@@ -161,7 +162,7 @@ def overrides_from(args: argparse.Namespace, scenario: Any | None = None) -> dic
     With ``scenario`` the file's values are checked against it (errors name the file) and
     a warning notes an exported file made for another scenario or an older scenario file.
     """
-    from sme.configfile import read_values
+    from sme.files.prior_values import read_values
 
     values: dict[str, Any] = {}
     if args.prior:
@@ -212,7 +213,7 @@ def command_modules() -> list[Any]:
 
 
 def warn(message: str) -> None:
-    from sme.errors import escape_line
+    from sme.runtime.errors import escape_line
 
     print(f"sme: warning: {escape_line(message.strip())}", file=sys.stderr)
 
@@ -220,7 +221,7 @@ def warn(message: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sme`` console script (the error boundary: see the module
     docstring)."""
-    from sme.errors import describe_failure
+    from sme.runtime.errors import describe_failure
 
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
@@ -229,8 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             return EXIT_BAD_INPUT
-        from sme.allocator import keep_freed_memory
-        from sme.threads import apply_threads
+        from sme.runtime.allocator import keep_freed_memory
+        from sme.runtime.threads import apply_threads
 
         apply_threads(getattr(args, "threads", None))  # from cores and load, not inherited
         keep_freed_memory()

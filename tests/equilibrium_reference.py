@@ -12,7 +12,7 @@ and binary fit indicators ``z``: ``μ_i ≤ z_i``; ``z_i = 1 ⇒ L_i(σ) ≤ v +
 ``v ≤ L_j(σ)`` for all ``j``; ``Σ_i μ_i (U[i, c] − U[i, a]) ≤ utol`` for every support
 action ``a`` and every action ``c``.  :func:`is_equilibrium` is the linear program at a fixed
 ``σ``.  Neither knows of envelopes, vertices or faces, and neither imports the engine;
-the fit rows are those of the Γ reference (:class:`sme.milp_reference.FitProgram`).
+the fit rows are those of the Γ reference (:class:`sme.engine.milp_reference.FitProgram`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linprog
 
-from sme.milp_reference import FitProgram
+from sme.engine.milp_reference import FitProgram
 
 MARGIN = 1e-6
 

@@ -13,7 +13,7 @@ import pytest
 from cli_runner import run_cli
 
 import sme
-from sme.errors import SMEError
+from sme.runtime.errors import SMEError
 
 ROOT = Path(__file__).resolve().parent.parent
 LINEAR = ROOT / "examples" / "linear_gaussian.py"
@@ -115,9 +115,10 @@ def test_help_and_import_stay_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout
     assert out.strip() == "[]"
-    from sme import cli, robustness
+    from sme import cli
+    from sme.scenario import risks
 
-    assert cli.DEFAULT_RISK_GRID == robustness.DEFAULT_RISK_GRID
+    assert cli.DEFAULT_RISK_GRID == risks.DEFAULT_RISK_GRID
 
 
 def test_the_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sme.cli import main
-from sme.errors import SMEError
+from sme.runtime.errors import SMEError
 
 ROOT = Path(__file__).resolve().parent.parent
 LINEAR = str(ROOT / "examples" / "linear_gaussian.py")
@@ -485,8 +485,8 @@ def valid_document() -> dict[str, Any]:
     if not _DOCUMENT:
         from priors.compile import Resolution
         from sme.analysis import Settings, analyze
-        from sme.export import document_from_analysis
-        from sme.scenario import load_scenario
+        from sme.files.export import document_from_analysis
+        from sme.scenario.declaration import load_scenario
 
         analysis = analyze(load_scenario(LINEAR), {}, Settings(resolution=Resolution(41)))
         _DOCUMENT.update(document_from_analysis(analysis).model_dump(mode="json",
@@ -1000,7 +1000,7 @@ def test_a_defect_is_not_disguised_as_bad_input(capsys: pytest.CaptureFixture[st
     pytest.param(yaml.YAMLError("bad"), ["invalid YAML"], id="yaml"),
 ])
 def test_environment_failures_read_as_one_line(exc: BaseException, fragments: list[str]) -> None:
-    from sme.errors import describe_failure
+    from sme.runtime.errors import describe_failure
 
     line = describe_failure(exc)
     assert line is not None and "\n" not in line
@@ -1011,7 +1011,7 @@ def test_environment_failures_read_as_one_line(exc: BaseException, fragments: li
 @pytest.mark.parametrize("exc", [KeyError("x"), TypeError("x"), AttributeError("x"),
                                  RuntimeError("shape mismatch"), ValueError("other")])
 def test_defects_are_not_described_as_bad_input(exc: BaseException) -> None:
-    from sme.errors import describe_failure
+    from sme.runtime.errors import describe_failure
 
     assert describe_failure(exc) is None
 
@@ -1042,7 +1042,7 @@ def test_deeply_nested_config_files_are_refused(tmp_path: Path,
 
 
 def test_nesting_within_the_limit_is_read(tmp_path: Path) -> None:
-    from sme.configfile import MAX_DEPTH, read_config
+    from sme.files.configfile import MAX_DEPTH, read_config
 
     file = tmp_path / "ok.json"
     file.write_text(_nested("json", MAX_DEPTH - 1))
@@ -1051,7 +1051,7 @@ def test_nesting_within_the_limit_is_read(tmp_path: Path) -> None:
 
 def test_yaml_aliases_are_measured_once() -> None:
     """A 'billion laughs' document shares its nodes: measuring its depth visits each once."""
-    from sme.configfile import nesting_depth
+    from sme.files.configfile import nesting_depth
 
     node: Any = ["lol"]
     for _ in range(40):
@@ -1140,7 +1140,7 @@ def test_a_message_from_a_scenario_file_is_escaped(tmp_path: Path,
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(max_size=600))
 def test_escape_line_is_one_printable_line(text: str) -> None:
-    from sme.errors import MAX_LINE, escape_line
+    from sme.runtime.errors import MAX_LINE, escape_line
 
     line = escape_line(text)
     assert _printable(line) and len(line) <= MAX_LINE
@@ -1359,12 +1359,12 @@ def test_monte_carlo_within_the_budget_runs(tmp_path: Path,
 def test_interrupting_a_simulation_is_one_line(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import sme.dynamics
+    import sme.studies.dynamics
 
     def interrupted(*args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sme.dynamics, "run_learners", interrupted)
+    monkeypatch.setattr(sme.studies.dynamics, "run_learners", interrupted)
     capsys.readouterr()
     assert run_cli([*SIMULATE, "--plot", "s.png"]) == 130
     assert capsys.readouterr().err == "sme: interrupted\n"
@@ -1380,7 +1380,8 @@ def test_ctrl_c_stops_a_billion_steps(tmp_path: Path) -> None:
 
     argv = ["simulate", LINEAR, "--learners", "1", "--steps", str(10**9), "--memory-budget",
             "2048", *FAST]
-    code = ("import sys; import sme.dynamics, sme.commands.simulate; from sme.cli import main; "
+    code = ("import sys; import sme.studies.dynamics, sme.commands.simulate; "
+            "from sme.cli import main; "
             "print('ready', flush=True); "
             f"sys.exit(main({argv!r}))")
     process = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path,
@@ -1397,7 +1398,7 @@ def test_ctrl_c_stops_a_billion_steps(tmp_path: Path) -> None:
 @settings(max_examples=30, deadline=None)
 @given(nx=st.integers(1, 7), ny=st.integers(1, 7), data=st.data())
 def test_diagram_cells_are_the_grid_row_by_row(nx: int, ny: int, data: Any) -> None:
-    from sme.diagram import Cells
+    from sme.studies.diagram import Cells
 
     xs, ys = [float(i) for i in range(nx)], [10.0 + j for j in range(ny)]
     cells = Cells({"k": 1}, "x", xs, "y", ys)
@@ -1413,7 +1414,7 @@ def test_diagram_cells_are_the_grid_row_by_row(nx: int, ny: int, data: Any) -> N
 def test_a_2000_by_2000_diagram_holds_no_cell_list() -> None:
     import tracemalloc
 
-    from sme.diagram import Cells
+    from sme.studies.diagram import Cells
 
     values = [float(i) for i in range(2000)]
     tracemalloc.start()
@@ -1463,7 +1464,7 @@ def test_an_export_from_the_tui_names_the_read_only_target(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The TUI's ctrl+s writes through ``write_export``: a read-only directory is named with
     the file asked for, not a temporary file, and nothing is left behind."""
-    from sme.export import validate, write_export
+    from sme.files.export import validate, write_export
 
     ro = _read_only(tmp_path, monkeypatch)
     try:

@@ -12,7 +12,7 @@ import torch
 from priors.compile import Resolution
 from sme import Action, Param, Scenario, load_scenario
 from sme.analysis import Settings, analyze_batch
-from sme.baseline import plain_phase, plain_tensors
+from sme.benchmarks.baseline import plain_phase, plain_tensors
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = Settings(resolution=Resolution(points=41, mc_samples=256))

@@ -53,7 +53,7 @@ def test_a_cuda_run_reports_the_cpu_figures_beside_it(monkeypatch: pytest.Monkey
                                                       ) -> None:
     """On a CUDA device the same measurements run on the CPU too, with GPU/CPU ratios (the
     measurements themselves are replaced here: this machine has no GPU)."""
-    import sme.bench
+    import sme.benchmarks.bench
 
     def figures(device: str, quick: bool, say: object) -> dict[str, object]:
         speed = 10.0 if device.startswith("cuda") else 1.0
@@ -68,8 +68,8 @@ def test_a_cuda_run_reports_the_cpu_figures_beside_it(monkeypatch: pytest.Monkey
                              "peak_rss_mb": 100.0},
                 "peak_rss_mb": 100.0}
 
-    monkeypatch.setattr(sme.bench, "_measure_all", figures)
-    result = sme.bench.run_bench("cuda")
+    monkeypatch.setattr(sme.benchmarks.bench, "_measure_all", figures)
+    result = sme.benchmarks.bench.run_bench("cuda")
     assert result["device"] == "cuda" and result["cpu"]["device"] == "cpu"
     assert result["gpu_vs_cpu"] == pytest.approx(
         {"analysis": 10.0, "phase_diagram_200": 10.0, "simulate": 10.0})

@@ -12,7 +12,7 @@ import math
 import pytest
 import torch
 
-from sme.berk_nash import (
+from sme.engine.berk_nash import (
     GammaOperator,
     Tolerance,
     envelope_intervals,
@@ -25,8 +25,8 @@ from sme.berk_nash import (
     utility_tolerance,
     weighted_kl,
 )
-from sme.equilibria import mixed_equilibria
-from sme.phases import Phase, classify
+from sme.engine.equilibria import mixed_equilibria
+from sme.engine.phases import Phase, classify
 
 INF = math.inf
 F64 = torch.float64

@@ -14,8 +14,8 @@ from rich.console import Console
 from priors.compile import Resolution
 from sme import Action, Param, Scenario, load_scenario
 from sme.analysis import Settings, analyze
-from sme.diagram import Axis, phase_diagram
-from sme.report import render_analysis, render_diagram
+from sme.figures.report import render_analysis, render_diagram
+from sme.studies.diagram import Axis, phase_diagram
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,9 +22,9 @@ from priors.constraints import Constraint, ConstraintError
 from search.storage import StorageSpec
 from sme import Action, Param, Scenario
 from sme.analysis import Settings, analyze
-from sme.diagram import Axis, phase_diagram
-from sme.errors import ScenarioError, SMEError
-from sme.report import render_diagram
+from sme.figures.report import render_diagram
+from sme.runtime.errors import ScenarioError, SMEError
+from sme.studies.diagram import Axis, phase_diagram
 
 SETTINGS = Settings(resolution=Resolution(points=51))
 

@@ -14,9 +14,9 @@ import torch
 
 from priors.compile import Resolution
 from sme.analysis import Settings, analyze_batch
-from sme.diagram import parse_axis, phase_diagram
-from sme.dynamics import DynamicsSettings, simulate
-from sme.scenario import load_scenario
+from sme.scenario.declaration import load_scenario
+from sme.studies.diagram import parse_axis, phase_diagram
+from sme.studies.dynamics import DynamicsSettings, simulate
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

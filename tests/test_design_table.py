@@ -21,7 +21,7 @@ import pytest
 
 import sme
 from sme.analysis import Analysis, analyze, analyze_batch
-from sme.phases import Phase
+from sme.engine.phases import Phase
 
 ROOT = Path(__file__).resolve().parent.parent
 LINEAR = ROOT / "examples" / "linear_gaussian.py"

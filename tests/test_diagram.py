@@ -11,8 +11,8 @@ from priors.compile import Resolution
 from sme import Scenario, load_scenario
 from sme.analysis import Settings, analyze
 from sme.cli import main
-from sme.diagram import Axis, parse_axis, phase_diagram
-from sme.errors import SMEError
+from sme.runtime.errors import SMEError
+from sme.studies.diagram import Axis, parse_axis, phase_diagram
 
 ROOT = Path(__file__).resolve().parent.parent
 LINEAR = ROOT / "examples" / "linear_gaussian.py"

@@ -14,7 +14,7 @@ from priors.compile import Resolution
 from sme import Action, Param, Scenario, load_scenario
 from sme.analysis import Settings
 from sme.cli import main
-from sme.dynamics import DynamicsSettings, simulate
+from sme.studies.dynamics import DynamicsSettings, simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = Settings(resolution=Resolution(points=201))

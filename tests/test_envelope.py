@@ -7,9 +7,14 @@ import math
 import pytest
 import torch
 
-import sme.envelope
-from sme.berk_nash import Tolerance, kl_tolerance
-from sme.envelope import envelope_breakpoints, envelope_intervals, envelope_points, undominated
+import sme.engine.envelope
+from sme.engine.berk_nash import Tolerance, kl_tolerance
+from sme.engine.envelope import (
+    envelope_breakpoints,
+    envelope_intervals,
+    envelope_points,
+    undominated,
+)
 
 
 def _random_kl(seed: int, rows: int, points: int) -> torch.Tensor:
@@ -108,7 +113,7 @@ def _breakpoint_lines(kl: torch.Tensor, ktol: torch.Tensor) -> list[list[tuple[f
                    for h in range(p.shape[1]) if bool(valid[r, h])) for r in range(p.shape[0])]
 
 
-@pytest.mark.parametrize("passes", [1, 2, sme.envelope.MAX_HULL_PASSES])
+@pytest.mark.parametrize("passes", [1, 2, sme.engine.envelope.MAX_HULL_PASSES])
 @pytest.mark.parametrize("seed", range(25))
 def test_batched_hull_passes_agree_with_the_monotone_chain(
         seed: int, passes: int, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -116,10 +121,10 @@ def test_batched_hull_passes_agree_with_the_monotone_chain(
     ``passes``) give exactly the envelope and breakpoints of the monotone chain alone."""
     kl = _hard_kl(seed, rows=12, points=1 + (7 * seed) % 61)
     ktol = kl_tolerance(kl, Tolerance())
-    monkeypatch.setattr(sme.envelope, "MAX_HULL_PASSES", 0)  # every row: the chain
+    monkeypatch.setattr(sme.engine.envelope, "MAX_HULL_PASSES", 0)  # every row: the chain
     chain_points = envelope_points(kl[..., 0], kl[..., 1], ktol)
     chain_breaks = _breakpoint_lines(kl, ktol)
-    monkeypatch.setattr(sme.envelope, "MAX_HULL_PASSES", passes)
+    monkeypatch.setattr(sme.engine.envelope, "MAX_HULL_PASSES", passes)
     assert torch.equal(envelope_points(kl[..., 0], kl[..., 1], ktol), chain_points)
     assert _breakpoint_lines(kl, ktol) == chain_breaks
 

@@ -2,7 +2,7 @@
 
 The reference (tests/equilibrium_reference.py) is a mixed-integer program over the mixture,
 the belief and binary fit indicators, and a linear program at a fixed mixture; it shares no
-code with the engine (sme/wide_equilibria.py).  On random problems with 3–6 actions, for
+code with the engine (sme/engine/wide_equilibria.py).  On random problems with 3–6 actions, for
 random supports ``S`` of three or more:
 
 * existence: when the program finds an equilibrium with support ``S`` (every weight at
@@ -29,9 +29,9 @@ from equilibrium_reference import is_equilibrium, reference_equilibrium
 from scipy.optimize import linprog
 from test_exact_gamma import FAMILIES
 
-from sme.berk_nash import GammaOperator, pure_equilibria, rationalizable_set
-from sme.phases import classify
-from sme.wide_equilibria import wide_equilibria
+from sme.engine.berk_nash import GammaOperator, pure_equilibria, rationalizable_set
+from sme.engine.phases import classify
+from sme.engine.wide_equilibria import wide_equilibria
 
 F64 = torch.float64
 #: the reference looks for equilibria with every weight at least this
@@ -223,10 +223,10 @@ def test_equilibria_and_phases_do_not_depend_on_payoff_scale(scale: float) -> No
 
 @pytest.mark.parametrize("family", ["discrete", "bets", "bets_with_infinities", "dirichlet_bets"])
 def test_pairs_have_an_equilibrium_exactly_when_the_reference_finds_one(family: str) -> None:
-    """The two-action path (sme/equilibria.py) on every pair: an equilibrium the reference
+    """The two-action path (sme/engine/equilibria.py) on every pair: an equilibrium the reference
     finds (weights at least ``10⁻⁴``, re-checked) is listed; a pair listed has one by the
     reference (weights at least ``10⁻⁶``, or ``10⁻⁴``)."""
-    from sme.equilibria import mixed_equilibria
+    from sme.engine.equilibria import mixed_equilibria
 
     rng = np.random.default_rng(sorted(RANDOM).index(family) + 7)
     listed = 0

@@ -1,6 +1,6 @@
 """Γ is exact for any number of actions: the engine against an independent reference.
 
-The reference (:mod:`sme.milp_reference`) decides ``a ∈ Γ(A')`` straight from the
+The reference (:mod:`sme.engine.milp_reference`) decides ``a ∈ Γ(A')`` straight from the
 definition as a mixed-integer program over the mixture, the belief and binary fit
 indicators; it shares no code with the engine.
 """
@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import torch
 
-from sme.berk_nash import GammaOperator, Tolerance, rationalizable_set
-from sme.milp_reference import reference_gamma
+from sme.engine.berk_nash import GammaOperator, Tolerance, rationalizable_set
+from sme.engine.milp_reference import reference_gamma
 
 F64 = torch.float64
 DEFAULT = Tolerance()

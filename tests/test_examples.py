@@ -12,7 +12,7 @@ from priors.compile import Resolution
 from sme import Scenario, load_scenario
 from sme.analysis import Analysis, Settings, analyze, analyze_batch
 from sme.cli import main
-from sme.diagram import Axis, phase_diagram
+from sme.studies.diagram import Axis, phase_diagram
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

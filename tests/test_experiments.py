@@ -21,7 +21,6 @@ from cli_runner import run_cli
 from inspect_ai.model import ModelOutput, get_model
 
 from sme import Action, Param, Prompt, Scenario
-from sme.errors import ScenarioError
 from sme.experiments import protocol
 from sme.experiments.observed import (
     episode_behaviour,
@@ -32,7 +31,8 @@ from sme.experiments.records import read_experiment, read_inspect_logs
 from sme.experiments.run import run_experiment
 from sme.experiments.task import ROUNDS_KEY, sample_rounds
 from sme.experiments.world import EpisodeWorld, round_seed
-from sme.scenario import load_scenario
+from sme.runtime.errors import ScenarioError
+from sme.scenario.declaration import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SYCOPHANCY = str(ROOT / "examples" / "sycophancy.py")
@@ -127,7 +127,8 @@ def test_every_example_declares_a_prompt_that_renders() -> None:
 
 def test_the_engine_and_the_cli_never_import_inspect() -> None:
     code = ("import sys; from sme.cli import build_parser; build_parser(); "
-            "from sme.scenario import load_scenario; import sme.analysis, sme.dynamics; "
+            "from sme.scenario.declaration import load_scenario; "
+            "import sme.analysis, sme.studies.dynamics; "
             f"load_scenario({SYCOPHANCY!r}); print('inspect_ai' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=ROOT)

@@ -20,8 +20,7 @@ from cli_runner import run_cli
 from search.results import export_document
 from search.storage import StorageSpec
 from sme.cli import main
-from sme.errors import ConfigError
-from sme.export import (
+from sme.files.export import (
     ExportedPrior,
     json_schema,
     read_export,
@@ -30,6 +29,7 @@ from sme.export import (
     write_atomic,
     write_export,
 )
+from sme.runtime.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 LINEAR = ROOT / "examples" / "linear_gaussian.py"
@@ -241,7 +241,7 @@ def test_killed_export_leaves_the_old_file_whole(tmp_path: Path) -> None:
     script = (
         "import os, signal, sys\n"
         "from pathlib import Path\n"
-        "from sme.export import write_atomic\n"
+        "from sme.files.export import write_atomic\n"
         "os.replace = lambda *a: os.kill(os.getpid(), signal.SIGKILL)\n"
         f"write_atomic(Path({str(target)!r}), 'new = 2\\n' * 100000, force=True)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
@@ -427,7 +427,7 @@ def test_document_from_an_analysis(tmp_path: Path, capsys: pytest.CaptureFixture
     from priors.compile import Resolution
     from sme import load_scenario
     from sme.analysis import Settings, analyze
-    from sme.export import document_from_analysis
+    from sme.files.export import document_from_analysis
 
     scenario = load_scenario(LINEAR)
     analysis = analyze(scenario, {"hi": 1.5}, Settings(resolution=Resolution(points=101)))

@@ -1,7 +1,7 @@
 """Beliefs spread over tied points: an action optimal under a mixture but at no single point.
 
-Definitions in sme/mixed_beliefs.py (Pearce's lemma: ``a`` is optimal for some belief on ``T``
-iff no mixture of the other actions beats it at every point of ``T``).
+Definitions in sme/engine/mixed_beliefs.py (Pearce's lemma: ``a`` is optimal for some belief
+on ``T`` iff no mixture of the other actions beats it at every point of ``T``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from sme import Action, Param, Scenario
 from sme.analysis import analyze
-from sme.berk_nash import (
+from sme.engine.berk_nash import (
     GammaOperator,
     Tolerance,
     optimal_actions,
@@ -25,7 +25,7 @@ from sme.berk_nash import (
     rationalizable_set,
     utility_tolerance,
 )
-from sme.mixed_beliefs import dominated, optimal_under_mixtures
+from sme.engine.mixed_beliefs import dominated, optimal_under_mixtures
 
 F64 = torch.float64
 FAST = settings(max_examples=80, deadline=None, derandomize=True, database=None,

@@ -38,7 +38,7 @@ def test_every_non_python_file_is_package_data() -> None:
 
 
 def test_the_shipped_examples_are_found() -> None:
-    from sme.shipped import examples_dir
+    from sme.scenario.shipped import examples_dir
 
     folder = examples_dir()
     assert folder is not None and (folder / "deception.py").is_file()

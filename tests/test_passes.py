@@ -1,4 +1,4 @@
-"""Passes of a batched analysis (:mod:`sme.passes`): the split and the threads never change
+"""Passes of a batched analysis (:mod:`sme.runtime.passes`): the split and the threads never change
 an answer, failures surface as they would in one pass, and memory stays bounded."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import textwrap
 import pytest
 import torch
 
-import sme.passes
+import sme.runtime.passes
 from sme.analysis import Settings, analyze_batch, summarise_batch
-from sme.berk_nash import GammaOperator, envelope_points
-from sme.scenario import load_scenario
-from sme.shipped import examples_dir
+from sme.engine.berk_nash import GammaOperator, envelope_points
+from sme.scenario.declaration import load_scenario
+from sme.scenario.shipped import examples_dir
 
 
 def _linear_gaussian():  # type: ignore[no-untyped-def]
@@ -35,10 +35,10 @@ def test_passes_and_threads_give_the_answers_of_one_pass(monkeypatch: pytest.Mon
     scenario = _linear_gaussian()
     configs = _configs(300)
     settings = Settings()
-    monkeypatch.setattr(sme.passes, "CPU_PASS_CELLS", 1 << 30)  # one pass
+    monkeypatch.setattr(sme.runtime.passes, "CPU_PASS_CELLS", 1 << 30)  # one pass
     whole = analyze_batch(scenario, configs, settings)
     assert len(whole.passes) == 2  # the first configuration, which sizes the passes, and the rest
-    monkeypatch.setattr(sme.passes, "CPU_PASS_CELLS", 401 * 2 * 7)  # passes of 7 rows
+    monkeypatch.setattr(sme.runtime.passes, "CPU_PASS_CELLS", 401 * 2 * 7)  # passes of 7 rows
     threads = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
@@ -91,10 +91,10 @@ def test_a_failing_pass_raises_its_error_and_restores_the_threads() -> None:
         return end - begin
 
     with pytest.raises(ValueError, match="span 20"):
-        sme.passes.run_passes(work, list(sme.passes.spans(0, 50, 10)), workers=2)
+        sme.runtime.passes.run_passes(work, list(sme.runtime.passes.spans(0, 50, 10)), workers=2)
     assert torch.get_num_threads() == threads
     seen: list[int] = []
-    assert sme.passes.run_passes(work, list(sme.passes.spans(0, 20, 6)), workers=2,
+    assert sme.runtime.passes.run_passes(work, list(sme.runtime.passes.spans(0, 20, 6)), workers=2,
                                  done=seen.append) == [6, 6, 6, 2]
     assert seen == [6, 6, 6, 2]
 
@@ -103,8 +103,8 @@ _MEMORY_PROBE = textwrap.dedent("""
     import json, resource, sys
     from priors.compile import Resolution
     from sme.analysis import Settings, summarise_batch
-    from sme.scenario import load_scenario
-    from sme.shipped import examples_dir
+    from sme.scenario.declaration import load_scenario
+    from sme.scenario.shipped import examples_dir
 
     scenario = load_scenario(examples_dir() / "linear_gaussian.py")
     settings = Settings(resolution=Resolution(points=101))

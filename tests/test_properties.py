@@ -19,14 +19,14 @@ from hypothesis import strategies as st
 from priors.compile import Resolution
 from sme import Action, Param, Scenario
 from sme.analysis import Settings, analyze_batch
-from sme.berk_nash import (
+from sme.engine.berk_nash import (
     GammaOperator,
     Tolerance,
     pure_equilibria,
     rationalizable_set,
 )
-from sme.equilibria import mixed_equilibria
-from sme.phases import classify
+from sme.engine.equilibria import mixed_equilibria
+from sme.engine.phases import classify
 
 F64 = torch.float64
 INF = math.inf
@@ -181,7 +181,7 @@ def test_equilibria_lie_in_the_rationalizable_set(problem: tuple) -> None:
     for b in range(kl.shape[0]):
         for eq in mixed_equilibria(gamma, b):
             # also when the equilibrium's belief is spread over two tied points: Γ considers
-            # such beliefs at every breakpoint of a pair's envelope (sme.mixed_beliefs)
+            # such beliefs at every breakpoint of a pair's envelope (sme.engine.mixed_beliefs)
             assert set(eq.actions) <= _as_set(bn[b]), (eq, bn[b])
 
 

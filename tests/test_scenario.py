@@ -10,7 +10,7 @@ import pytest
 
 from priors.params import ParamError, declare, resolve
 from sme import Action, Param, Scenario, load_scenario
-from sme.errors import ScenarioError
+from sme.runtime.errors import ScenarioError
 
 ROOT = Path(__file__).resolve().parent.parent
 

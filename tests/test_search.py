@@ -34,7 +34,7 @@ from search.study import (
 )
 from sme import Action, Param, Scenario, load_scenario
 from sme.analysis import Settings, analyze
-from sme.errors import SMEError
+from sme.runtime.errors import SMEError
 
 ROOT = Path(__file__).resolve().parent.parent
 LINEAR = str(ROOT / "examples" / "linear_gaussian.py")

@@ -17,7 +17,7 @@ from search.objectives import Evaluator, MarginSpec, ObjectiveSpec
 from search.space import build_space
 from sme import Action, Param, Scenario
 from sme.analysis import Settings, analyze
-from sme.export import document_from_analysis
+from sme.files.export import document_from_analysis
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -101,8 +101,8 @@ def test_tail_option(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_check_reanalyses_at_the_recorded_tail(tmp_path: Any,
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    from sme.export import write_export
-    from sme.scenario import load_scenario
+    from sme.files.export import write_export
+    from sme.scenario.declaration import load_scenario
 
     source = tmp_path / "hidden.py"
     source.write_text(

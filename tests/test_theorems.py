@@ -12,10 +12,10 @@ from cli_runner import run_cli
 
 from priors.compile import Resolution
 from sme import load_scenario
-from sme.analysis import Settings, analyze, summarise_batch
-from sme.phases import Phase
-from sme.reproduce import CLAIMS, Claim, Outcome, reproduce, sycophancy_mixture
-from sme.robustness import RiskSweep, risk_configurations, sweep_risks
+from sme.analysis import Settings, analyze, summarise_batch, sweep_risks
+from sme.engine.phases import Phase
+from sme.scenario.risks import RiskSweep, risk_configurations
+from sme.studies.reproduce import CLAIMS, Claim, Outcome, reproduce, sycophancy_mixture
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -48,7 +48,7 @@ def _rates(rng: random.Random, count: int) -> list[tuple[float, float]]:
 
 
 def _theorem_3_2(h: float, s: float) -> str:
-    """Theorem 3.2's regimes, written independently of the engine and of sme.reproduce."""
+    """Theorem 3.2's regimes, written independently of the engine and of sme.studies.reproduce."""
     if h > 0.5 and s < 0.5:
         return "safe"
     if h < 0.5 and s > 0.5:
@@ -122,7 +122,7 @@ def test_engineered_deception_prior_is_safe_for_every_risk(deception) -> None:
 def test_verdict_rules() -> None:
     sweep = RiskSweep(axes=[], grid=5)
     assert sweep.verdict == "no_objective_risks"
-    from sme.robustness import RiskAxis
+    from sme.scenario.risks import RiskAxis
 
     axes = [RiskAxis("p", (0.1, 0.9))]
     for phase, verdict in ((Phase.MISALIGNED, "locked_in"), (Phase.SAFE, "safe_for_every_risk"),
@@ -140,7 +140,7 @@ def test_risk_grid_covers_declared_ranges_and_the_baseline(sycophancy) -> None:
     assert [a.name for a in axes] == ["approve_agree", "approve_honest"] and not unswept
     assert len(configs) == 3 * 3 + 1
     assert {c["approve_agree"] for c in configs} == {0.01, 0.5, 0.99, 0.333}
-    from sme.errors import SMEError
+    from sme.runtime.errors import SMEError
 
     with pytest.raises(SMEError, match="--risk-grid"):
         risk_configurations(sycophancy, {}, 100)
@@ -213,7 +213,7 @@ def test_reproduce_fails_when_a_claim_fails() -> None:
 
 def _export(path: Path, **values: float) -> None:
     """Export the deception prior with ``values`` as ``sme export`` would."""
-    from sme.export import document_from_analysis, write_export
+    from sme.files.export import document_from_analysis, write_export
 
     scenario = load_scenario(EXAMPLES / "deception.py")
     result = analyze(scenario, values, Settings(resolution=Resolution(points=101),

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import torch
 
-import sme.threads
-from sme.bench import competitors
+import sme.runtime.threads
+from sme.benchmarks.bench import competitors
 from sme.cli import main
-from sme.threads import choose_threads, threads_for, user_threads
+from sme.runtime.threads import choose_threads, threads_for, user_threads
 
 
 @pytest.mark.parametrize(("cores", "load", "workers", "expected"), [
@@ -40,7 +40,7 @@ def test_workers_never_run_more_threads_than_cores_and_a_loaded_machine_gets_one
 
 
 def test_a_users_choice_wins(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sme.threads, "choose_threads", lambda workers=1: 7)
+    monkeypatch.setattr(sme.runtime.threads, "choose_threads", lambda workers=1: 7)
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     assert user_threads() is None and threads_for() == 7
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
@@ -56,7 +56,7 @@ def test_the_command_line_applies_the_chosen_threads(monkeypatch: pytest.MonkeyP
     previous = torch.get_num_threads()
     chosen = 2 if previous != 2 else 3
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    monkeypatch.setattr(sme.threads, "choose_threads", lambda workers=1: chosen)
+    monkeypatch.setattr(sme.runtime.threads, "choose_threads", lambda workers=1: chosen)
     try:
         assert main(["schema"]) == 0
         assert torch.get_num_threads() == chosen

@@ -16,7 +16,7 @@ from textual.widgets import Static
 from priors.compile import Resolution
 from priors.params import Param
 from sme.analysis import Settings
-from sme.phases import Phase
+from sme.engine.phases import Phase
 from tui import recent
 from tui.app import SMEApp
 from tui.screens.export import ExportScreen
@@ -270,7 +270,7 @@ async def run_search(app: SMEApp, pilot: Any, trials: str = "16") -> None:
 
 
 def test_search_finds_safe_candidates_exports_and_loads_them(tmp_path: Path) -> None:
-    from sme.export import read_export
+    from sme.files.export import read_export
 
     async def script(app: SMEApp, pilot: Any) -> None:
         await run_search(app, pilot)
@@ -328,7 +328,7 @@ def test_opening_an_existing_study_shows_its_candidates(tmp_path: Path) -> None:
 
 
 def test_export_the_current_prior_and_open_it_again(tmp_path: Path) -> None:
-    from sme.export import read_export
+    from sme.files.export import read_export
 
     async def script(app: SMEApp, pilot: Any) -> None:
         await type_into(app, pilot, "hi", "1.5")

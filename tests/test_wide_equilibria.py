@@ -1,4 +1,6 @@
-"""Mixed Berk–Nash equilibria with three or more actions in their support (sme/wide_equilibria.py).
+"""Mixed Berk–Nash equilibria with three or more actions in their support.
+
+The engine: sme/engine/wide_equilibria.py.
 
 Each reported equilibrium is checked against the definition (Esponda & Pouzo 2016, Def. 1):
 the belief's points all best fit the mixture, and every action of the support is optimal
@@ -14,8 +16,8 @@ import numpy as np
 import pytest
 import torch
 
-from sme.berk_nash import GammaOperator, fitted_points
-from sme.equilibria import mixed_equilibria
+from sme.engine.berk_nash import GammaOperator, fitted_points
+from sme.engine.equilibria import mixed_equilibria
 
 F64 = torch.float64
 CENTRE = np.array([0.29, 0.31, 0.40])
@@ -116,7 +118,7 @@ def test_a_segment_of_equilibria_beside_beliefs_that_fit_only_the_boundary() -> 
 
 def test_a_region_is_reported_with_its_corners_in_json_and_text() -> None:
     from sme.analysis import _mixed_json
-    from sme.report import _mixed_extent
+    from sme.figures.report import _mixed_extent
 
     gamma = _gamma(SEGMENT_KL, SEGMENT_UTILITY)
     (eq,) = [e for e in mixed_equilibria(gamma, 0) if len(e.actions) == 3]
@@ -129,7 +131,7 @@ def test_a_region_is_reported_with_its_corners_in_json_and_text() -> None:
     assert [b["point"]["theta"] for b in data["belief"]] == [0.0, 3.0]
     assert _mixed_extent(data) == "one of a region with 2 corners: a 0.0000–0.6667, " \
         "b 0.2000–0.3333, c 0.0000–0.8000"
-    from sme.scenario import Action
+    from sme.scenario.declaration import Action
     from tui.widgets.bn_set import render_set
 
     shown = render_set([Action(n, safe=True) for n in "abc"], ["a", "b", "c"], [], [data])
@@ -159,8 +161,8 @@ def test_bets_the_data_cannot_tell_apart_are_equilibria_in_every_mixture() -> No
 
 
 def test_faces_are_the_intersections_of_vertex_tie_sets_and_their_number_is_capped() -> None:
-    from sme.envelope_faces import bits_to_points, closed_tie_sets, mask_to_bits, vertices_of
-    from sme.errors import SMEError
+    from priors.budget import BudgetError
+    from sme.engine.envelope_faces import bits_to_points, closed_tie_sets, mask_to_bits, vertices_of
 
     sets = [0b0111, 0b1110, 0b1001]
     assert closed_tie_sets(sets) == [0b0001, 0b1000, 0b0110, 0b1001, 0b0111, 0b1110]
@@ -168,6 +170,6 @@ def test_faces_are_the_intersections_of_vertex_tie_sets_and_their_number_is_capp
     assert bits_to_points(mask_to_bits(np.array([True, False, True, True]))) == [0, 2, 3]
     # points in general position tied in threes: every subset of a tie set is a face
     many = [(1 << 40) - 1 - (1 << i) for i in range(40)]
-    with pytest.raises(SMEError, match="more than 500 faces") as raised:
+    with pytest.raises(BudgetError, match="more than 500 faces") as raised:
         closed_tie_sets(many, limit=500)
     assert "\n" not in str(raised.value)

@@ -16,8 +16,8 @@ from textual.binding import Binding, BindingType
 from textual.signal import Signal
 
 from sme.analysis import Settings
-from sme.export import ExportedPrior
-from sme.shipped import examples_dir
+from sme.files.export import ExportedPrior
+from sme.scenario.shipped import examples_dir
 from tui import engine, recent, services
 from tui.commands import SMECommands
 from tui.screens.design import DesignScreen

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from sme.analysis import Analysis, Settings, analyze
-from sme.diagram import Axis, PhaseDiagram, phase_diagram
-from sme.dynamics import DynamicsSettings, Simulation, simulate
-from sme.errors import describe_failure, escape_line
-from sme.scenario import Scenario, load_scenario
+from sme.runtime.errors import describe_failure, escape_line
+from sme.scenario.declaration import Scenario, load_scenario
+from sme.studies.diagram import Axis, PhaseDiagram, phase_diagram
+from sme.studies.dynamics import DynamicsSettings, Simulation, simulate
 
 ENGINE_LOCK = threading.RLock()
 
@@ -28,7 +28,7 @@ Progress = Callable[[int, int], None]
 
 def error_text(exc: BaseException) -> str:
     """One escaped line for the user, as the command line shows it
-    (:func:`sme.errors.describe_failure`); for an unexpected failure the type and first
+    (:func:`sme.runtime.errors.describe_failure`); for an unexpected failure the type and first
     line of its message."""
     known = describe_failure(exc)
     if known is not None:

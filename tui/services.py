@@ -4,7 +4,7 @@ The screens call only the functions here, so a change in how searches run or fil
 written touches this module alone.  Searches run through :mod:`search.job` and
 :mod:`search.study` (the same ask/tell loop as ``sme search``), candidates are ranked by
 :mod:`search.results` (as ``sme candidates`` ranks them), and files are written and read by
-:mod:`sme.export` (the format of ``sme export`` and ``sme check``).
+:mod:`sme.files.export` (the format of ``sme export`` and ``sme check``).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 from priors.params import Scalar
 from search import results, samplers
 from sme.analysis import Analysis
-from sme.errors import SMEError
-from sme.export import ExportedPrior
-from sme.scenario import Scenario
+from sme.files.export import ExportedPrior
+from sme.runtime.errors import SMEError
+from sme.scenario.declaration import Scenario
 from tui.engine import ENGINE_LOCK
 
 #: samplers offered in the search form
@@ -172,7 +172,7 @@ def default_storage(scenario: Scenario) -> str:
 
 def current_document(analysis: Analysis) -> ExportedPrior:
     """The exported-prior document of an analysed configuration (no search objectives)."""
-    from sme.export import document_from_analysis
+    from sme.files.export import document_from_analysis
 
     return document_from_analysis(analysis)
 
@@ -186,7 +186,7 @@ def candidate_document(study: Any, trial: int, storage_label: str) -> ExportedPr
 
 def export_format(path: Path) -> str:
     """``toml``, ``json`` or ``yaml`` from ``path``'s suffix (one-line error otherwise)."""
-    from sme.configfile import config_format
+    from sme.files.configfile import config_format
 
     return config_format(path)
 
@@ -202,7 +202,7 @@ def with_format(path: str, fmt: str) -> str:
 def write_document(document: ExportedPrior, path: Path, overwrite: bool = False) -> Path:
     """Write ``document`` atomically in the format ``path``'s suffix names; refuses to
     replace an existing file unless ``overwrite``."""
-    from sme.export import write_export
+    from sme.files.export import write_export
 
     write_export(document, path, force=overwrite)
     return path
@@ -212,7 +212,7 @@ def read_prior(path: Path, scenario: Scenario) -> tuple[dict[str, Scalar], list[
     """Parameter values from an exported prior (validated strictly) or from any
     configuration file ``sme analyze --prior`` reads, checked against ``scenario``;
     returns them and warnings (another scenario, a changed scenario file)."""
-    from sme.configfile import read_values
+    from sme.files.prior_values import read_values
 
     values, warnings = read_values(path, scenario)
     return scenario.values(values), warnings

@@ -9,7 +9,7 @@ from typing import Any
 
 from priors.params import Scalar
 from sme.analysis import Analysis, Settings
-from sme.scenario import Scenario
+from sme.scenario.declaration import Scenario
 
 
 @dataclass

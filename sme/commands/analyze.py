@@ -45,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from sme.analysis import analyze, verify
-    from sme.report import render_analysis
-    from sme.scenario import load_scenario
+    from sme.figures.report import render_analysis
+    from sme.scenario.declaration import load_scenario
 
     scenario = load_scenario(args.scenario)
     overrides = overrides_from(args, scenario)

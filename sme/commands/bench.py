@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from sme.analysis import resolve_device
-    from sme.bench import run_bench
+    from sme.benchmarks.bench import run_bench
 
     device = resolve_device(args.device)
     err = Console(stderr=True)

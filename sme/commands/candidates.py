@@ -43,7 +43,7 @@ def render_candidates(ranked: list[Any], console: Any) -> None:
     """A table of candidates."""
     from rich.table import Table
 
-    from sme.phases import Phase
+    from sme.engine.phases import Phase
 
     table = Table(show_edge=False, header_style="bold")
     for column in ("trial", "phase", "objective risks", "Berk–Nash set", "prior", "fidelity",

@@ -54,9 +54,9 @@ def run(args: argparse.Namespace) -> int:
     """Check the file."""
     from priors.compile import Resolution
     from sme.analysis import Settings, resolve_device
-    from sme.check import check_document, scenario_path
-    from sme.export import read_export_noting
-    from sme.scenario import load_scenario
+    from sme.files.export import read_export_noting
+    from sme.scenario.declaration import load_scenario
+    from sme.studies.check import check_document, scenario_path
 
     document, notes = read_export_noting(args.file)
     for note in notes:

@@ -82,12 +82,12 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run an experiment, or report on logs."""
-    from sme.errors import SMEError
-    from sme.scenario import load_scenario
+    from sme.runtime.errors import SMEError
+    from sme.scenario.declaration import load_scenario
 
     out = Path(args.out) if args.out else None
     if out is not None:
-        from sme.plots import _check
+        from sme.figures.plots import _check
 
         _check(out)
     if args.target == "report":
@@ -156,7 +156,7 @@ def _report(args: argparse.Namespace, scenario: Any, logs: list[Path], out: Path
 
 
 def _require_inspect() -> None:
-    from sme.errors import SMEError
+    from sme.runtime.errors import SMEError
 
     try:
         import inspect_ai  # noqa: F401
@@ -174,7 +174,7 @@ SECRET_WORDS = ("key", "token", "secret", "password")
 
 
 def _model_args(pairs: list[str]) -> dict[str, str]:
-    from sme.errors import SMEError
+    from sme.runtime.errors import SMEError
 
     out = {}
     for pair in pairs:
@@ -192,7 +192,7 @@ def _model_args(pairs: list[str]) -> dict[str, str]:
 def _base_url(url: str | None) -> str | None:
     from urllib.parse import urlsplit
 
-    from sme.errors import SMEError
+    from sme.runtime.errors import SMEError
 
     if url is not None and urlsplit(url).password:
         raise SMEError("--model-base-url: the URL holds a password, and base URLs are "

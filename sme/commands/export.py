@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     from search.results import best_candidate, export_document, open_study
     from search.study import quiet_optuna
-    from sme.export import check_destination, write_export
+    from sme.files.export import check_destination, write_export
 
     if args.output:  # a bad suffix, directory or existing file fails before anything is read
         check_destination(args.output, force=args.force)

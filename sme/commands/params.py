@@ -36,7 +36,7 @@ def _range(row: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Print the parameters."""
     from sme.api import params
-    from sme.scenario import load_scenario
+    from sme.scenario.declaration import load_scenario
 
     scenario = load_scenario(args.scenario)
     rows = params(scenario)

@@ -45,13 +45,13 @@ def run(args: argparse.Namespace) -> int:
     """Compute the diagram and show or write it."""
     from rich.console import Console
 
-    from sme.diagram import parse_axis, phase_diagram
-    from sme.report import render_diagram
-    from sme.scenario import load_scenario
+    from sme.figures.report import render_diagram
+    from sme.scenario.declaration import load_scenario
+    from sme.studies.diagram import parse_axis, phase_diagram
 
     out = Path(args.out) if args.out else None
     if out is not None:
-        from sme.plots import _check
+        from sme.figures.plots import _check
 
         _check(out)
     scenario = load_scenario(args.scenario)
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         diagram = phase_diagram(scenario, x, y, overrides, settings_from(args),
                                 progress=update)
     if out is not None:
-        from sme.plots import save_diagram
+        from sme.figures.plots import save_diagram
 
         save_diagram(diagram, out)
     if args.json:

@@ -41,8 +41,8 @@ def add_parser(commands: Any) -> None:
 def _figures_folder(text: str) -> Path:
     """The folder to write into: created (with a marker) when missing; an existing folder
     without the marker must not already hold any of the figures."""
-    from sme.errors import SMEError
-    from sme.reproduce import FIGURES
+    from sme.runtime.errors import SMEError
+    from sme.studies.reproduce import FIGURES
 
     folder = Path(text)
     if folder.exists() and not folder.is_dir():
@@ -63,7 +63,7 @@ def _figures_folder(text: str) -> Path:
 def run(args: argparse.Namespace) -> int:
     """Check every claim and print the verdicts."""
     from sme.cli import progress_bar
-    from sme.reproduce import reproduce
+    from sme.studies.reproduce import reproduce
 
     out = None if args.no_figures else _figures_folder(args.out)
     with progress_bar("reproducing") as update:

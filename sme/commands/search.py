@@ -189,10 +189,10 @@ def run(args: argparse.Namespace) -> int:
     """Run (or resume) the search, then summarise it."""
     from search.job import prepare
     from search.study import quiet_optuna, study_progress
-    from sme.resources import check_workers
+    from sme.runtime.resources import check_workers
 
     if args.export:
-        from sme.export import check_destination
+        from sme.files.export import check_destination
 
         check_destination(args.export, force=args.force)  # fails before the search
     check_workers(args.workers, args.memory_budget * 1024 * 1024)
@@ -271,7 +271,7 @@ def _finish(ready: Any, args: argparse.Namespace, interrupted: bool) -> int:
     from search.results import candidates, export_document, mark_best
     from search.study import study_progress
     from sme.commands.candidates import render_candidates
-    from sme.export import write_export
+    from sme.files.export import write_export
 
     progress = study_progress(ready.study, ready.job.objective)
     ranked = candidates(ready.study)

@@ -62,16 +62,16 @@ def run(args: argparse.Namespace) -> int:
     """Simulate and print the summary."""
     from rich.console import Console
 
-    from sme.dynamics import DynamicsSettings, simulate
-    from sme.errors import SMEError
-    from sme.report import render_simulation
-    from sme.scenario import load_scenario
+    from sme.figures.report import render_simulation
+    from sme.runtime.errors import SMEError
+    from sme.scenario.declaration import load_scenario
+    from sme.studies.dynamics import DynamicsSettings, simulate
 
     if args.late <= 0:
         raise SMEError("--late must be greater than 0")
     plot = Path(args.plot) if args.plot else None
     if plot is not None:
-        from sme.plots import _check
+        from sme.figures.plots import _check
 
         _check(plot)
     scenario = load_scenario(args.scenario)
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     with progress_bar("simulating") as update:
         sim = simulate(scenario, overrides, settings_from(args), dyn, update)
     if plot is not None:
-        from sme.plots import save_trajectory
+        from sme.figures.plots import save_trajectory
 
         save_trajectory(sim, plot)
     if args.json:

@@ -4,7 +4,7 @@
 The learner holds a posterior over the Θ points of the condition it is told (prior weights
 first), and each round replies ``ACTION: <name>`` with a best response to it —
 ``argmax_a Σ_i w_i U[i, a]``, ties broken uniformly at random (seeded per round) — exactly
-the rule of :mod:`sme.dynamics`; the posterior is updated by Bayes' rule with the belief
+the rule of :mod:`sme.studies.dynamics`; the posterior is updated by Bayes' rule with the belief
 program's likelihood of each reported outcome (an outcome no point can produce leaves it
 unchanged).  The round history is read from the side channel of the conversation (message
 metadata under ``sme``, written by :mod:`.task`), so the learner sees exactly what a model
@@ -34,10 +34,10 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 
 from priors.compile import Resolution, observation_models
 from sme.analysis import Settings, analyze_batch
-from sme.dynamics import _batched_values
 from sme.experiments.task import SIDE_KEY
 from sme.experiments.world import round_seed
-from sme.scenario import Scenario, load_scenario
+from sme.scenario.declaration import Scenario, load_scenario
+from sme.studies.dynamics import _batched_values
 
 
 class BayesianLearner:

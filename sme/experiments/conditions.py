@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sme.diagram import parse_axis
-from sme.errors import SMEError
-from sme.scenario import Scenario
+from sme.runtime.errors import SMEError
+from sme.scenario.declaration import Scenario
+from sme.studies.diagram import parse_axis
 
 
 def grid_conditions(scenario: Scenario, fixed: Mapping[str, Any], x: str | None,

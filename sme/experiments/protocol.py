@@ -1,6 +1,6 @@
 """The text protocol of an episode: what the agent is asked each round, and reading its reply.
 
-The agent first reads the scenario's :class:`~sme.prompt.Prompt` (situation and prior) and
+The agent first reads the scenario's :class:`~sme.scenario.prompt.Prompt` (situation and prior) and
 the instructions below; each round it is asked for an action, and after it answers it is
 told the outcome and payoff (the prompt's ``outcome`` template) together with the next
 request.  A reply is read by :func:`parse_action`; one that names no action is recorded as
@@ -13,8 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sme.errors import ScenarioError
-from sme.scenario import Scenario
+from sme.runtime.errors import ScenarioError
+from sme.scenario.declaration import Scenario
 
 INSTRUCTIONS = (
     "Each round, choose exactly one action. You may think first, but end your reply with a "

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from priors.params import ParamError
-from sme.errors import SMEError
-from sme.scenario import Scenario
+from sme.runtime.errors import SMEError
+from sme.scenario.declaration import Scenario
 
 REQUIRED = ("model", "episode", "round", "action")
 OPTIONAL = ("reward",)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sme.analysis import Settings, summarise_batch
+from sme.engine.phases import Phase
 from sme.experiments.observed import (
     UNDETERMINED,
     ObservedPhase,
@@ -27,8 +28,7 @@ from sme.experiments.observed import (
     observed_phase,
 )
 from sme.experiments.records import Experiment, condition_key
-from sme.phases import Phase
-from sme.scenario import Scenario
+from sme.scenario.declaration import Scenario
 
 OBSERVED_LABELS = [*(p.value for p in Phase if p is not Phase.INDETERMINATE), UNDETERMINED]
 UNDETERMINED_COLOUR = "#9e9e9e"
@@ -221,8 +221,8 @@ def save_figure(results: Sequence[ConditionResult], path: Path, title: str) -> N
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
-    from sme.errors import SMEError
-    from sme.plots import _check, _figure, _save
+    from sme.figures.plots import _check, _figure, _save
+    from sme.runtime.errors import SMEError
 
     _check(path)
     model = results[0].model

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sme.errors import SMEError
-from sme.scenario import Scenario
+from sme.runtime.errors import SMEError
+from sme.scenario.declaration import Scenario
 
 #: per-sample retries of a provider error before the episode is recorded as failed
 SAMPLE_RETRIES = 3

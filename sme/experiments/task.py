@@ -40,7 +40,7 @@ from sme.experiments.protocol import (
     unreadable,
 )
 from sme.experiments.world import EpisodeWorld, round_seed
-from sme.scenario import Scenario, load_scenario
+from sme.scenario.declaration import Scenario, load_scenario
 
 #: key of the round records in a sample's store, and of the side channel in message metadata
 ROUNDS_KEY = "sme_rounds"

@@ -15,7 +15,7 @@ import torch
 from pyro import poutine
 
 from priors.compile import ProgramError
-from sme.scenario import Scenario
+from sme.scenario.declaration import Scenario
 
 
 def round_seed(seed: int, condition: int, episode: int, round_number: int) -> int:

@@ -14,9 +14,9 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
 
 from priors.params import Param
-from sme.diagram import INVALID, PhaseDiagram, parse_axis
-from sme.phases import Phase
-from sme.report import INVALID_GLYPH, PHASE_GLYPH
+from sme.engine.phases import Phase
+from sme.figures.report import INVALID_GLYPH, PHASE_GLYPH
+from sme.studies.diagram import INVALID, PhaseDiagram, parse_axis
 from tui import engine
 from tui.screens.base import WorkbenchScreen
 from tui.values import format_value

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from sme.export import ExportedPrior
+from sme.files.export import ExportedPrior
 from tui import services
 from tui.engine import error_text
 from tui.screens.confirm import ConfirmScreen

@@ -10,8 +10,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Markdown
 
-from sme.phases import Phase
-from sme.report import PHASE_GLYPH
+from sme.engine.phases import Phase
+from sme.figures.report import PHASE_GLYPH
 
 KEYS = """\
 | key | where | does |

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from sme.scenario import Scenario
+from sme.scenario.declaration import Scenario
 from tui import services
 from tui.engine import error_text
 

@@ -12,8 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Input, Label, ProgressBar
 
-from sme.dynamics import DynamicsSettings, Simulation
-from sme.phases import Phase
+from sme.engine.phases import Phase
+from sme.studies.dynamics import DynamicsSettings, Simulation
 from tui import engine
 from tui.screens.base import WorkbenchScreen
 from tui.widgets.phase_badge import PhaseBadge

@@ -9,7 +9,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
-from sme.scenario import Action
+from sme.scenario.declaration import Action
 
 SAFE_MARK = "✓ safe  "
 UNSAFE_MARK = "✗ unsafe"

@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Static
 
 from priors.params import Param, ParamError, Scalar
-from sme.errors import escape_line
+from sme.runtime.errors import escape_line
 from tui.values import format_value, nudge, parse_value, range_hint
 
 #: widest parameter-name column (longer names are cut; the help line shows them in full)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from sme.phases import Phase
-from sme.report import PHASE_GLYPH
+from sme.engine.phases import Phase
+from sme.figures.report import PHASE_GLYPH
 
 
 def phase_style(phase: Phase) -> str:
@@ -31,7 +31,7 @@ class PhaseBadge(Static):
 
     def show_phase(self, phase: Phase | None, note: str = "", risks: str = "") -> None:
         """Display ``phase`` (``None``: no result, with ``note`` saying why) and, below it,
-        ``risks``: the verdict over objective risks (:mod:`sme.robustness`)."""
+        ``risks``: the verdict over objective risks (:mod:`sme.scenario.risks`)."""
         if phase is None:
             self.update(Text.assemble(Text(" no result ", style="bold reverse"), "  ",
                                       Text(note, style="italic")))

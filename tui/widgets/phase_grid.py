@@ -17,8 +17,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from sme.phases import Phase
-from sme.report import INVALID_GLYPH, PHASE_GLYPH
+from sme.engine.phases import Phase
+from sme.figures.report import INVALID_GLYPH, PHASE_GLYPH
 
 #: characters left of the cells: y labels and the axis line
 LABEL_WIDTH = 10

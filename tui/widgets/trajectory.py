@@ -6,9 +6,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from sme.dynamics import Simulation
-from sme.report import sparkline
-from sme.scenario import Scenario
+from sme.figures.report import sparkline
+from sme.scenario.declaration import Scenario
+from sme.studies.dynamics import Simulation
 
 BAR_WIDTH = 20
 

@@ -1,0 +1,1 @@
+"""``sme bench``: the timed workloads and the plain computations they are measured against."""

@@ -1,0 +1,1 @@
+"""Figures and text: matplotlib plots, rich text reports, the plain-language explanation."""

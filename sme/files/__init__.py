@@ -1,0 +1,1 @@
+"""Files on disk: configuration files, the exported-prior format, where outputs may be written."""

@@ -1,0 +1,1 @@
+"""Run-time plumbing: user errors, threads, batched passes, memory estimates, the version."""

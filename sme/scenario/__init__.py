@@ -1,0 +1,1 @@
+"""The scenario a user declares: actions, parameters, prompt, objective risks, shipped examples."""

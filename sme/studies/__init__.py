@@ -1,0 +1,1 @@
+"""Studies on the analysis facade: phase diagrams, learning dynamics, theorems, export checks."""
