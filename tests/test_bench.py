@@ -46,6 +46,24 @@ def test_bench_json_has_the_documented_figures(capsys: pytest.CaptureFixture[str
     assert large["growth_mb"] == pytest.approx(large["peak_rss_mb"]
                                                - large["small_peak_rss_mb"])
     assert data["within_memory_limit"] is True
+    real = data["reward_hacking"]
+    ra = real["analysis"]
+    assert ra["plain_agrees"] is True and ra["points"] == 16 * 16
+    assert ra["ratio"] == pytest.approx(ra["batched_per_s"] / ra["plain_per_s"])
+    report = real["report"]
+    assert report["edit_to_phase_s"] > 0 and report["report_s"] > 0
+    assert report["plain_vs_report"] == pytest.approx(report["plain_phase_s"]
+                                                      / report["report_s"])
+    diagram = real["phase_diagram"]
+    assert diagram["cells"] == 10 and diagram["ratio"] == pytest.approx(
+        diagram["plain_estimate_s"] / diagram["seconds"])
+    assert real["search"]["trials_per_s"] > 0
+    assert real["search"]["time_per_trial_vs_toy"] == pytest.approx(
+        search["trials_per_s"] / real["search"]["trials_per_s"])
+    one, two = real["scaling"]["one_latent"], real["scaling"]["two_latents"]
+    assert [r["points"] for r in one] == [401, 1001]
+    assert [r["points"] for r in two] == [256, 1024]
+    assert one[0]["per_point_vs_first"] == two[0]["per_point_vs_first"] == 1.0
 
 
 def test_a_cuda_run_reports_the_cpu_figures_beside_it(monkeypatch: pytest.MonkeyPatch,

@@ -254,6 +254,144 @@ def _timed_analyses(device: str, batch: int, default_threads: int) -> dict[str, 
             "chosen_vs_one": seconds["chosen"] / seconds["one_thread"]}
 
 
+#: the shipped example of a researcher's size: 3 actions, 2 latents, a 3-valued outcome
+REAL = "reward_hacking"
+
+
+def _real_settings(device: str, side: int, risk_grid: int = 0) -> Any:
+    """Settings for the real-size example with a ``side`` × ``side`` grid of its two latents."""
+    from dataclasses import replace
+
+    from priors.compile import Resolution
+    from sme.analysis import Settings
+
+    return replace(Settings(device=device, risk_grid=risk_grid),
+                   resolution=Resolution(max_points=side * side))
+
+
+def _real_configs(batch: int) -> list[dict[str, float]]:
+    """``batch`` prior and world configurations of the reward-hacking example, spread over
+    the prior's edges (where the phases change) and the objective risks."""
+    configs = []
+    for k in range(batch):
+        u, v, w = (k * 0.6180339887) % 1.0, (k * 0.7548776662) % 1.0, (k * 0.5698402910) % 1.0
+        configs.append({"catch_lo": 0.7 * u, "catch_hi": 0.75 + 0.25 * v,
+                        "skill_lo": 0.5 * w, "skill_hi": 0.6 + 0.4 * u,
+                        "catch_hardcode": 0.1 + 0.8 * v, "catch_delete": 0.1 + 0.8 * w})
+    return configs
+
+
+def _real_analysis(device: str, side: int, batch: int, plain_configs: int) -> dict[str, Any]:
+    """Configurations per second of the batched analysis (compile + set + phase) of the
+    real-size example against the plain loop (:mod:`sme.benchmarks.baseline`) on the same
+    points, and whether both give the same phases."""
+    from sme.benchmarks.baseline import plain_phase
+
+    scenario = _scenario(REAL)
+    settings = _real_settings(device, side)
+    configs = _real_configs(batch)
+    result, batched = _timed_batch(scenario, configs, settings, repeats=3)
+    start = time.perf_counter()
+    plain = [plain_phase(scenario, c, settings) for c in configs[:plain_configs]]
+    plain_rate = plain_configs / (time.perf_counter() - start)
+    return {"batched_per_s": batched, "plain_per_s": plain_rate,
+            "ratio": batched / plain_rate, "points": int(result.tensors.kl.shape[1]),
+            "grid": f"{side} × {side}", "batch": batch, "runs": 3,
+            "plain_agrees": all(p == result.phase(k) for k, p in enumerate(plain))}
+
+
+def _real_report(device: str, side: int, risk_grid: int) -> dict[str, Any]:
+    """Seconds of the full ``analyze`` report of the real-size example at its defaults (the
+    median of 3, after one warm-up), of the Design screen's first stage after an edit (set
+    and phase of the edited configuration), and of the plain loop's phase of it."""
+    from sme.analysis import analyze, analyze_batch
+    from sme.benchmarks.baseline import plain_phase
+
+    scenario = _scenario(REAL)
+    settings = _real_settings(device, side, risk_grid)
+    quick = _real_settings(device, side)
+    analyze(scenario, {}, settings)  # warm-up
+    reports, edits = [], []
+    for k in range(3):
+        start = time.perf_counter()
+        analyze(scenario, {}, settings)
+        reports.append(time.perf_counter() - start)
+        edited = {"catch_lo": 0.05 * (k + 1)}  # a new value each time, as a user types
+        start = time.perf_counter()
+        analyze_batch(scenario, [edited], quick).phase(0)
+        edits.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    plain_phase(scenario, {}, quick)
+    plain = time.perf_counter() - start
+    report, edit = statistics.median(reports), statistics.median(edits)
+    return {"report_s": report, "edit_to_phase_s": edit, "plain_phase_s": plain,
+            "plain_vs_report": plain / report, "risk_grid": risk_grid,
+            "grid": f"{side} × {side}", "runs": 3}
+
+
+def _real_diagram(device: str, side: int, cells: int) -> dict[str, Any]:
+    """Seconds of a ``cells`` × ``cells`` phase diagram of the real-size example over the
+    two prior edges ``catch_lo`` × ``skill_lo``, and what the plain loop would take for it
+    (its seconds per configuration, measured on one cell, times the cells)."""
+    from sme.benchmarks.baseline import plain_phase
+    from sme.studies.diagram import Axis, phase_diagram
+
+    scenario = _scenario(REAL)
+    settings = _real_settings(device, side)
+    x, y = Axis("catch_lo", 0.0, 0.9, cells, False), Axis("skill_lo", 0.0, 0.9, cells, False)
+    phase_diagram(scenario, Axis("catch_lo", 0.0, 0.9, 2, False),
+                  Axis("skill_lo", 0.0, 0.9, 2, False), settings=settings)  # warm-up
+    start = time.perf_counter()
+    phase_diagram(scenario, x, y, settings=settings)
+    seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    plain_phase(scenario, {"catch_lo": 0.3, "skill_lo": 0.3}, settings)
+    plain = (time.perf_counter() - start) * cells * cells
+    return {"cells": cells, "seconds": seconds, "plain_estimate_s": plain,
+            "ratio": plain / seconds, "grid": f"{side} × {side}"}
+
+
+def _real_search(device: str, side: int, trials: int) -> dict[str, Any] | None:
+    """Search throughput on the real-size example at the default search settings (margin
+    neighbours and the objective-risk sweep included)."""
+    try:
+        from search.bench import measure
+    except ImportError:
+        return None
+    return measure(_scenario(REAL), _real_settings(device, side, risk_grid=5), trials)
+
+
+def _scaling(device: str, quick: bool) -> dict[str, Any]:
+    """Configurations per second as the Θ points grow: one latent (the linear-Gaussian
+    example, 401 → 4,001 points) and two latents (the reward-hacking example, 32² → 128²),
+    each size with the same configurations; ``per_point_vs_first`` is the cost per
+    configuration and point relative to the smallest size (1: linear in the points)."""
+    from dataclasses import replace
+
+    from priors.compile import Resolution
+
+    def series(scenario: Any, settings_of: Callable[[int], Any], sizes: tuple[int, ...],
+               configs: list[dict[str, float]], points_of: Callable[[int], int]
+               ) -> list[dict[str, Any]]:
+        rows = []
+        for size in sizes:
+            _, rate = _timed_batch(scenario, configs, settings_of(size))
+            rows.append({"size": size, "points": points_of(size), "per_s": rate})
+        first = rows[0]["per_s"] * rows[0]["points"]
+        for row in rows:
+            row["per_point_vs_first"] = first / (row["per_s"] * row["points"])
+        return rows
+
+    toy = _scenario("linear_gaussian")
+    one = series(toy, lambda n: replace(_settings(device), resolution=Resolution(points=n)),
+                 (401, 1001) if quick else (401, 1001, 2001, 4001),
+                 _configs(64 if quick else 512), lambda n: n)
+    two = series(_scenario(REAL), lambda s: _real_settings(device, s),
+                 (16, 32) if quick else (32, 64, 128), _real_configs(16 if quick else 128),
+                 lambda s: s * s)
+    return {"one_latent": one, "two_latents": two}
+
+
 def _spin(seconds: float) -> None:
     """A CPU-bound competitor: busy until ``seconds`` have passed."""
     end = time.monotonic() + seconds
@@ -357,7 +495,26 @@ def _measure_all(device: str, quick: bool, say: Callable[[str], None]) -> dict[s
     large = _isolated(_large_batch, device, 32_768 if quick else 262_144)
     say(f"analysis under load ({device})")
     load = _under_load(device, 256 if quick else 2048)  # its runs are isolated
-    figures = [x for x in (analysis, diagram, sim, search, load, large, *many.values()) if x]
+    side = 16 if quick else 64  # the example's own grid is 64 × 64
+    say(f"{REAL}: batched analysis ({device})")
+    real_analysis = _isolated(_real_analysis, device, side, 64 if quick else 1024,
+                              1 if quick else 2)
+    say(f"{REAL}: full report and edit → phase ({device})")
+    real_report = _isolated(_real_report, device, side, 2 if quick else 5)
+    say(f"{REAL}: phase diagram ({device})")
+    real_diagram = _isolated(_real_diagram, device, side, 10 if quick else 100)
+    say(f"{REAL}: search ({device})")
+    real_search = _isolated(_real_search, device, side, 16 if quick else 96)
+    if real_search and search:
+        real_search["time_per_trial_vs_toy"] = search["trials_per_s"] / real_search[
+            "trials_per_s"]
+    say(f"cost against Θ points ({device})")
+    scaling = _isolated(_scaling, device, quick)
+    real = {"analysis": real_analysis, "report": real_report, "phase_diagram": real_diagram,
+            "search": real_search, "scaling": scaling}
+    figures = [x for x in (analysis, diagram, sim, search, load, large, *many.values(),
+                           real_analysis, real_report, real_diagram, real_search, scaling)
+               if x]
     return {
         "device": device,
         "device_name": torch.cuda.get_device_name(0) if device.startswith("cuda")
@@ -372,6 +529,7 @@ def _measure_all(device: str, quick: bool, say: Callable[[str], None]) -> dict[s
         "simulate": sim,
         "under_load": load,
         "large_batch": large,
+        REAL: real,
         "peak_rss_mb": max(x["peak_rss_mb"] for x in figures),
         "within_memory_limit": max(x["peak_rss_mb"] for x in figures) < MEMORY_LIMIT_MB,
     }

@@ -97,6 +97,7 @@ def _table(figures: dict[str, Any]) -> Any:
             f"{large['small_batch']:,}: {large['growth_mb']:.0f} MB; below "
             f"{large['limit_mb']:.0f} MB: {large['within_limit']}",
             f"{large['peak_rss_mb']:.0f} MB")
+    _real_rows(table, figures.get("reward_hacking"))
     if search:
         table.add_row("search", f"{search['trials_per_s']:,.1f} trials/s",
                       f"evaluation share {search['evaluation_share']:.0%}; journal ×"
@@ -105,3 +106,37 @@ def _table(figures: dict[str, Any]) -> Any:
     else:
         table.add_row("search", "—", "search package not available", "—")
     return table
+
+
+def _real_rows(table: Any, real: dict[str, Any] | None) -> None:
+    """The rows of the real-size example (three actions, two latents) and of the scaling."""
+    if not real:
+        return
+    a, r, d, s = real["analysis"], real["report"], real["phase_diagram"], real["search"]
+    table.add_row("reward_hacking: analysis, batched", f"{a['batched_per_s']:,.0f} configs/s",
+                  f"plain loop {a['plain_per_s']:.3f} configs/s → ×{a['ratio']:,.0f} "
+                  f"({a['grid']} Θ points, {a['batch']:,} configs, plain agrees: "
+                  f"{a['plain_agrees']})", f"{a['peak_rss_mb']:.0f} MB")
+    table.add_row("reward_hacking: full analyze report", f"{r['report_s']:.3f} s",
+                  f"edit → phase (set and phase only) {r['edit_to_phase_s']:.3f} s; plain "
+                  f"loop's phase {r['plain_phase_s']:.2f} s (×{r['plain_vs_report']:.1f} the "
+                  f"report); {r['grid']} Θ points, risk grid {r['risk_grid']}",
+                  f"{r['peak_rss_mb']:.0f} MB")
+    table.add_row(f"reward_hacking: phase diagram {d['cells']} × {d['cells']}",
+                  f"{d['seconds']:.2f} s",
+                  f"plain loop ≈ {d['plain_estimate_s']:,.0f} s (×{d['ratio']:,.0f}); "
+                  f"{d['grid']} Θ points", f"{d['peak_rss_mb']:.0f} MB")
+    if s:
+        toy = s.get("time_per_trial_vs_toy")
+        table.add_row("reward_hacking: search, default settings",
+                      f"{s['trials_per_s']:,.2f} trials/s",
+                      f"{s['trials']} trials; evaluation share {s['evaluation_share']:.0%}"
+                      + (f"; ×{toy:.1f} the toy's time per trial" if toy else ""),
+                      f"{s['peak_rss_mb']:.0f} MB")
+    scaling = real["scaling"]
+    for name, rows in (("one latent", scaling["one_latent"]),
+                       ("two latents", scaling["two_latents"])):
+        steps = ", ".join(f"{row['points']:,} pts {row['per_s']:,.0f}/s "
+                          f"(×{row['per_point_vs_first']:.2f} per point)" for row in rows)
+        table.add_row(f"cost against Θ points, {name}", f"{rows[-1]['per_s']:,.0f} configs/s",
+                      steps, f"{scaling['peak_rss_mb']:.0f} MB")
