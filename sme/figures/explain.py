@@ -72,17 +72,14 @@ def explain(scenario: Scenario, phase: Phase, bn_set: Sequence[str], pure: Seque
             "another, so the agent keeps switching"
             + (f" (mixed equilibrium {mix})." if mix else "."))
     else:
+        # one sentence: the clauses after the colon name each belief the data cannot rule out
+        clauses = [
+            f"the data of playing {u.resting} cannot rule out {_belief_text(u)}, which fits "
+            f"them as well as any belief and makes {u.favours} optimal" for u in unruled
+        ] or ["mixtures of the actions played fit beliefs that favour them, although no "
+              "single action's data do"]
         sentences.append(
             f"Only {_join(pure)} can be a resting point, yet unsafe {_join(unsafe_in)} "
             f"{'stays' if len(unsafe_in) == 1 else 'stay'} rationalizable (epistemic "
-            "indeterminacy):")
-        if unruled:
-            sentences.extend(
-                f"the data of playing {u.resting} cannot rule out {_belief_text(u)}, which "
-                f"fits them as well as any belief and makes {u.favours} optimal."
-                for u in unruled)
-        else:
-            sentences.append(
-                "mixtures of the actions played fit beliefs that favour them, although no "
-                "single action's data do.")
+            f"indeterminacy): {'; '.join(clauses)}.")
     return " ".join(sentences)

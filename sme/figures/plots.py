@@ -31,9 +31,41 @@ FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 def _figure(width: float, height: float) -> Any:
     """A matplotlib ``Figure`` made without pyplot, so no global backend is chosen or
     changed (it saves to any format and shows in notebooks)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=150)
+    fig = Figure(figsize=(width, height), dpi=150)
+    FigureCanvasAgg(fig)  # a renderer to lay the texts out with (any format still saves)
+    return fig
+
+
+#: characters per line of a wrapped title or axis label (at the figures' widths and fonts)
+WRAP = 62
+
+
+def _wrapped(text: str, width: int = WRAP) -> str:
+    """``text`` broken into lines of at most ``width`` characters, so that no title or
+    axis label runs off the canvas."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def _fit(fig: Any) -> None:
+    """Lay ``fig`` out so that every artist lies on the canvas: tight layout, then, when
+    something (a legend beside the axes, a long label) still sticks out, a larger canvas."""
+    fig.tight_layout()
+    renderer = fig.canvas.get_renderer()
+    for _ in range(8):  # each round grows the canvas by what still sticks out
+        width, height = fig.get_size_inches()
+        box = fig.get_tightbbox(renderer)  # inches
+        pad = 0.1
+        left, bottom = min(box.x0 - pad, 0.0), min(box.y0 - pad, 0.0)
+        right, top = max(box.x1 + pad, width), max(box.y1 + pad, height)
+        if (left, bottom, right, top) == (0.0, 0.0, width, height):
+            return
+        fig.set_size_inches(right - left, top - bottom)
+        fig.tight_layout()
 
 
 def axis_label(name: str, param: Param | None) -> str:
@@ -120,9 +152,9 @@ def diagram_figure(diagram: PhaseDiagram,
     if diagram.y.log:
         ax.set_yscale("log")
     params = diagram.scenario.all_params
-    ax.set_xlabel(axis_label(diagram.x.name, params.get(diagram.x.name)))
-    ax.set_ylabel(axis_label(diagram.y.name, params.get(diagram.y.name)))
-    ax.set_title(f"{diagram.scenario.name}: safety phases")
+    ax.set_xlabel(_wrapped(axis_label(diagram.x.name, params.get(diagram.x.name))))
+    ax.set_ylabel(_wrapped(axis_label(diagram.y.name, params.get(diagram.y.name)), 44))
+    ax.set_title(_wrapped(f"{diagram.scenario.name}: safety phases"))
     present = {p for row in diagram.phases for p in row}
     handles: list[Any] = [Patch(facecolor=p.colour, edgecolor="black", label=p.value)
                           for p in phases if p in present]
@@ -135,7 +167,7 @@ def diagram_figure(diagram: PhaseDiagram,
     if decorate is not None:
         handles += decorate(ax)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
-    fig.tight_layout()
+    _fit(fig)
     return fig
 
 
@@ -148,32 +180,41 @@ def save_diagram(diagram: PhaseDiagram, path: Path,
 
 def trajectory_figure(sim: Simulation) -> Any:
     """Each action's share of play over time, with the spread across learners (the band
-    between the 10 % and 90 % quantiles of a learner's own share in each time bin) and, as
-    dashed lines, the frequencies of every mixed Berk–Nash equilibrium — where oscillating
-    learners' long-run frequencies go."""
+    between the 10 % and 90 % quantiles of a learner's own share in each time bin) and the
+    frequencies of every mixed Berk–Nash equilibrium — where oscillating learners' long-run
+    frequencies go: a dashed line for an isolated equilibrium, a hatched band over the
+    range of a continuum of equilibria; each is labelled in the legend."""
     fig = _figure(6.4, 3.6)
     ax = fig.subplots()
     centres = [(a + b) / 2 for a, b in itertools.pairwise(sim.bin_edges)]
+    many = len(sim.mixed_equilibria) > 1
     for k, name in enumerate(sim.actions):
         (line,) = ax.plot(centres, [row[k] for row in sim.trajectory], label=name)
+        colour = line.get_color()
         if sim.spread:
             ax.fill_between(centres, [row[k][0] for row in sim.spread],
-                            [row[k][1] for row in sim.spread], color=line.get_color(),
+                            [row[k][1] for row in sim.spread], color=colour,
                             alpha=0.15, linewidth=0)
         for m, mixture in enumerate(sim.mixed_equilibria):
-            if name in mixture:
-                ax.axhline(mixture[name], color=line.get_color(), linestyle="--",
-                           linewidth=0.9,
-                           label=f"equilibrium σ({name}) = {mixture[name]:.3g}"
-                           if m == 0 else None)
+            if name not in mixture:
+                continue
+            which = f"equilibrium {m + 1}: " if many else "equilibrium: "
+            ranges = sim.equilibrium_ranges[m] if m < len(sim.equilibrium_ranges) else {}
+            low, high = ranges.get(name, (mixture[name], mixture[name]))
+            if high - low > 1e-6:
+                ax.axhspan(low, high, facecolor="none", edgecolor=colour, hatch="//",
+                           linewidth=0.6, label=f"{which}σ({name}) ∈ [{low:.3g}, {high:.3g}]")
+            else:
+                ax.axhline(mixture[name], color=colour, linestyle="--", linewidth=0.9,
+                           label=f"{which}σ({name}) = {mixture[name]:.3g}")
     ax.set_xlabel("step")
     ax.set_ylabel("share of learners")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title(f"phase {sim.phase}: action shares over time "
-                 "(band: 10–90 % of learners)" if sim.spread else
-                 f"phase {sim.phase}: action shares over time")
-    ax.legend(frameon=False, fontsize="small")
-    fig.tight_layout()
+    ax.set_title(_wrapped(f"phase {sim.phase}: action shares over time "
+                          "(band: 10–90 % of learners)" if sim.spread else
+                          f"phase {sim.phase}: action shares over time"))
+    ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    _fit(fig)
     return fig
 
 
@@ -196,12 +237,18 @@ def best_response_figure(analysis: Analysis) -> Any:
     colours = ["#2e7d32" if safe.get(n, False) else "#c62828" for n in nodes]
     widths = [3.0 if n in analysis.bn_set else 0.5 for n in nodes]
     pos = nx.circular_layout(graph)
-    nx.draw_networkx(graph, pos, ax=ax, node_color=colours, edgecolors="black",
-                     linewidths=widths, font_color="white", arrows=True)
-    ax.set_title(f"{analysis.scenario.name}: {analysis.phase.value}, "
-                 f"Berk–Nash set {{{', '.join(analysis.bn_set)}}}")
+    nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=colours, edgecolors="black",
+                           linewidths=widths, node_size=500)
+    nx.draw_networkx_edges(graph, pos, ax=ax, arrows=True, node_size=500)
+    # names beside their nodes, never clipped by the axes (a long name stays whole)
+    for node, (x, y) in pos.items():
+        ax.annotate(str(node), (x, y), xytext=(0, -16), textcoords="offset points",
+                    ha="center", va="top", fontsize="small", annotation_clip=False)
+    ax.margins(0.25)
+    ax.set_title(_wrapped(f"{analysis.scenario.name}: {analysis.phase.value}, "
+                          f"Berk–Nash set {{{', '.join(analysis.bn_set)}}}", 48))
     ax.set_axis_off()
-    fig.tight_layout()
+    _fit(fig)
     return fig
 
 
@@ -231,10 +278,10 @@ def search_figure(candidates: list[Any], best: Any | None, title: str) -> Any:
                               label=f"best safe (trial {best.trial})"))
     ax.set_xlabel("distance from the baseline prior (normalised)")
     ax.set_ylabel("fidelity: misfit at the worst equilibrium (nats)")
-    ax.set_title(f"study {title}")
+    ax.set_title(_wrapped(f"study {title}"))
     if handles:
         ax.legend(handles=handles, frameon=False, fontsize="small")
-    fig.tight_layout()
+    _fit(fig)
     return fig
 
 

@@ -76,6 +76,9 @@ class Simulation:
     #: the Berk–Nash equilibria with two actions in their support, as action → probability
     #: (the long-run frequencies the oscillating learners approach)
     mixed_equilibria: list[dict[str, float]] = field(default_factory=list)
+    #: per mixed equilibrium, each action's least and greatest probability over it (equal
+    #: ends for an isolated equilibrium; a range for a continuum of equilibria)
+    equilibrium_ranges: list[dict[str, tuple[float, float]]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -85,6 +88,8 @@ class Simulation:
             "bn_set": self.bn_set,
             "phase": self.phase,
             "mixed_equilibria": self.mixed_equilibria,
+            "equilibrium_ranges": [{a: list(r) for a, r in ranges.items()}
+                                   for ranges in self.equilibrium_ranges],
             "trajectory": {"bin_edges": self.bin_edges, "shares": self.trajectory,
                            "spread": [[list(q) for q in row] for row in self.spread],
                            "actions": self.actions},
@@ -239,8 +244,9 @@ def summarise(history: torch.Tensor, analysis: BatchAnalysis, row: int,
         q = torch.quantile(per, quantiles, dim=0)  # (2, A)
         spread.append([(float(q[0, a]), float(q[1, a])) for a in range(n_actions)])
     bn_rows = torch.nonzero(analysis.bn_set[row]).flatten().tolist()
-    mixed = [{names[a]: p for a, p in eq.mixture().items()}
-             for eq in mixed_equilibria(analysis.gamma, row, bn_rows)] if len(bn_rows) > 1 else []
+    found = mixed_equilibria(analysis.gamma, row, bn_rows) if len(bn_rows) > 1 else []
+    mixed = [{names[a]: p for a, p in eq.mixture().items()} for eq in found]
+    ranges = [{names[a]: r for a, r in eq.ranges().items()} for eq in found]
     return Simulation(
         actions=names,
         frequencies={names[a]: float(frequencies[a]) for a in range(n_actions)},
@@ -253,6 +259,7 @@ def summarise(history: torch.Tensor, analysis: BatchAnalysis, row: int,
         learner_frequencies=per_learner,
         spread=spread,
         mixed_equilibria=mixed,
+        equilibrium_ranges=ranges,
     )
 
 
