@@ -48,6 +48,8 @@ class Settings:
     #: values per world parameter in the sweep over objective risks (0: no sweep);
     #: see :mod:`sme.scenario.risks`
     risk_grid: int = 5
+    #: the world and reward parameters the sweep varies (``None``: every world parameter)
+    risk_params: tuple[str, ...] | None = None
 
     def describe(self) -> dict[str, Any]:
         r, t = self.resolution, self.tolerance
@@ -56,6 +58,7 @@ class Settings:
             "tail_quantile": r.tail, "seed": r.seed, "kl_tie_atol": t.kl_atol,
             "kl_tie_rtol": t.kl_rtol, "utility_tie_rtol": t.utility_rtol,
             "device": self.device, "risk_grid": self.risk_grid,
+            **({"risk_params": list(self.risk_params)} if self.risk_params is not None else {}),
         }
 
 
@@ -673,12 +676,13 @@ def sweep_risks(scenario: Scenario, base: Mapping[str, Any], settings: Settings,
                 grid: int = DEFAULT_RISK_GRID) -> RiskSweep:
     """Analyse the prior and reward of ``base`` at every objective risk of the grid
     (batched within ``settings.memory_budget``) and count the phases."""
-    axes, unswept, configs = risk_configurations(scenario, base, grid)
+    axes, unswept, configs = risk_configurations(scenario, base, grid, settings.risk_params)
     sweep = RiskSweep(axes=axes, grid=grid, unswept=unswept)
     if not configs:
         return sweep
     summary = summarise_batch(scenario, configs, settings)
     sweep.counts = {phase: 0 for phase in Phase}
-    for phase in summary.phases():
+    for config, phase in zip(configs, summary.phases(), strict=True):
         sweep.counts[phase] += 1
+        sweep.by_cell.append((tuple(config[a.name] for a in axes), phase))
     return sweep

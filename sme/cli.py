@@ -139,6 +139,20 @@ def add_risk_option(parser: argparse.ArgumentParser) -> None:
                         " locked_in, indeterminate robust to objective risks, safe for every "
                         f"objective risk, or risk dependent (default {DEFAULT_RISK_GRID}; "
                         "0: no sweep)")
+    parser.add_argument("--risk-params", type=risk_param_names, default=None,
+                        metavar="NAME,...",
+                        help="sweep these world and reward parameters over their declared "
+                        "ranges instead of every world parameter (a reward scheme is an "
+                        "objective risk too: --risk-params penalty,catch_delete)")
+
+
+def risk_param_names(text: str) -> tuple[str, ...]:
+    """``--risk-params``: comma-separated parameter names, none empty or repeated."""
+    names = tuple(part.strip() for part in text.split(","))
+    if not all(names) or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"expected distinct names separated by commas, got "
+                                         f"{text!r}")
+    return names
 
 
 def settings_from(args: argparse.Namespace) -> Any:
@@ -153,7 +167,8 @@ def settings_from(args: argparse.Namespace) -> Any:
     )
     return Settings(resolution=resolution, device=resolve_device(args.device),
                     memory_budget=args.memory_budget * 1024 * 1024,
-                    risk_grid=getattr(args, "risk_grid", 0))
+                    risk_grid=getattr(args, "risk_grid", 0),
+                    risk_params=getattr(args, "risk_params", None))
 
 
 def overrides_from(args: argparse.Namespace, scenario: Any | None = None) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         mc_samples=args.mc_samples or document.provenance.mc_samples or base.mc_samples,
         tail=document.provenance.tail or base.tail)
     settings = Settings(resolution=resolution, device=resolve_device(args.device),
-                        risk_grid=args.risk_grid)
+                        risk_grid=args.risk_grid, risk_params=args.risk_params)
     result = check_document(document, scenario, settings, args.file)
     for message in result.warnings:
         warn(message)

@@ -120,6 +120,9 @@ class ObjectiveRisks(_Strict):
         default_factory=dict, description="how many objective risks gave each phase")
     grid: int = Field(ge=0, le=4096, description="values per swept world parameter")
     unanalysable: int | None = Field(default=None, ge=0)
+    swept: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
+        default=None, max_length=64, description="the world and reward parameters the sweep "
+        "varied (absent: every world parameter with a declared range)")
 
 
 class Result(_Strict):
@@ -209,7 +212,8 @@ class ExportedPrior(_Strict):
 def risk_record(sweep: dict[str, Any]) -> dict[str, Any]:
     """The fields of a sweep's JSON (:meth:`sme.scenario.risks.RiskSweep.to_json`, or a search
     trial's record) that an exported file keeps."""
-    return {k: sweep[k] for k in ("verdict", "phases", "grid", "unanalysable") if k in sweep}
+    return {k: sweep[k] for k in ("verdict", "phases", "grid", "unanalysable", "swept")
+            if k in sweep}
 
 
 def has_credentials(url: str) -> bool:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +79,9 @@ class RiskSweep:
     counts: dict[Phase, int] = field(default_factory=dict)
     #: world parameters that could not be swept (no declared range)
     unswept: list[str] = field(default_factory=list)
+    #: every analysed cell: the swept parameters' values (in the order of ``axes``) and the
+    #: phase there; the last may be the analysed point itself, off the grid
+    by_cell: list[tuple[tuple[Any, ...], Phase]] = field(default_factory=list)
 
     @property
     def cells(self) -> int:
@@ -98,13 +101,25 @@ class RiskSweep:
     def verdict_text(self) -> str:
         return VERDICTS[self.verdict]
 
+    def regions(self) -> dict[Phase, str]:
+        """Where each phase holds on the grid, in words, for every phase seen when more than
+        one is (see :func:`describe_region`)."""
+        seen = [p for p, n in self.counts.items() if n]
+        if len(seen) < 2:
+            return {}
+        on_grid = [(values, phase) for values, phase in self.by_cell
+                   if all(v in axis.values for v, axis in zip(values, self.axes, strict=True))]
+        return {phase: describe_region(self.axes, [v for v, p in on_grid if p is phase])
+                for phase in seen if any(p is phase for _, p in on_grid)}
+
     def summary(self) -> str:
-        """One line: the verdict and the phases seen, e.g. for the terminal report."""
+        """One line: the verdict, the phases seen and where each holds, for the report."""
         if not self.axes:
             return self.verdict_text
         seen = ", ".join(f"{p.value} {n}/{self.cells}" for p, n in self.counts.items() if n)
         swept = ", ".join(f"{a.name}" for a in self.axes)
-        return f"{self.verdict_text} ({seen}; swept {swept})"
+        where = "; ".join(f"{p.value} {text}" for p, text in self.regions().items())
+        return f"{self.verdict_text} ({seen}; swept {swept})" + (f": {where}" if where else "")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,17 +129,85 @@ class RiskSweep:
             "cells": self.cells,
             "grid": self.grid,
             "parameters": [a.to_json() for a in self.axes],
+            "swept": [a.name for a in self.axes],
             "unswept": self.unswept,
+            "regions": {p.value: text for p, text in self.regions().items()},
+            "by_cell": [{"values": dict(zip((a.name for a in self.axes), values, strict=True)),
+                         "phase": phase.value} for values, phase in self.by_cell],
         }
 
 
-def risk_axes(scenario: Scenario, grid: int) -> tuple[list[RiskAxis], list[str]]:
-    """The swept axes (numeric world parameters with both bounds: ``grid`` values on their
-    declared scale; categorical ones: every choice) and the names that cannot be swept."""
+def _value_text(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def describe_region(axes: list[RiskAxis], cells: list[tuple[Any, ...]]) -> str:
+    """``cells`` (values on the grid of ``axes``) in words: per axis the values they take —
+    every value (the axis is left out), one value (``= v``), a run at an end of the axis
+    (``≤ v``, ``≥ v``), a run inside it (``in [a, b]``) or a list (``∈ {a, b}``) — joined by
+    "and".  When the cells are not the whole product of those values the text says how many
+    of that box's cells they are, so it never claims more than was seen."""
+    if not cells:
+        return "nowhere"
+    parts = []
+    box = 1
+    for k, axis in enumerate(axes):
+        taken = sorted({c[k] for c in cells}, key=axis.values.index)
+        box *= len(taken)
+        if len(taken) == len(axis.values):
+            continue
+        index = [axis.values.index(v) for v in taken]
+        run = index == list(range(index[0], index[-1] + 1))
+        if len(taken) == 1:
+            parts.append(f"{axis.name} = {_value_text(taken[0])}")
+        elif run and index[0] == 0 and len(axis.values) > 2 and _ordered(axis):
+            parts.append(f"{axis.name} ≤ {_value_text(taken[-1])}")
+        elif run and index[-1] == len(axis.values) - 1 and _ordered(axis):
+            parts.append(f"{axis.name} ≥ {_value_text(taken[0])}")
+        elif run and _ordered(axis):
+            parts.append(f"{axis.name} in [{_value_text(taken[0])}, "
+                         f"{_value_text(taken[-1])}]")
+        else:
+            parts.append(f"{axis.name} ∈ {{{', '.join(_value_text(v) for v in taken)}}}")
+    text = "where " + " and ".join(parts) if parts else "everywhere on the grid"
+    if len(set(cells)) < box:
+        text += f" ({len(set(cells))} of those {box} cells)"
+    return text
+
+
+def _ordered(axis: RiskAxis) -> bool:
+    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in axis.values)
+
+
+def risk_axes(scenario: Scenario, grid: int, params: Sequence[str] | None = None
+              ) -> tuple[list[RiskAxis], list[str]]:
+    """The swept axes (numeric parameters with both bounds: ``grid`` values on their
+    declared scale; categorical ones: every choice) and the names that cannot be swept.
+
+    ``params`` names the world and reward parameters to sweep (``--risk-params``); by
+    default every world parameter is, and those without a range are listed as unswept.
+
+    Raises:
+        SMEError: a name in ``params`` is unknown, a prior parameter, or has no range.
+    """
+    if params is None:
+        chosen = dict(scenario.world_params)
+    else:
+        chosen = {}
+        for name in params:
+            group = scenario.group_of(name) if name in scenario.all_params else None
+            if group not in ("world", "reward"):
+                what = "a prior parameter" if group == "prior" else "not a declared parameter"
+                raise SMEError(f"--risk-params: {name!r} is {what}; objective risks are world "
+                               "and reward parameters")
+            chosen[name] = scenario.all_params[name]
     axes, unswept = [], []
-    for name, param in scenario.world_params.items():
+    for name, param in chosen.items():
         values = _axis_values(param, grid)
         if values is None:
+            if params is not None:
+                raise SMEError(f"--risk-params: {name!r} declares no range (low and high) "
+                               "to sweep")
             unswept.append(name)
         elif len(values) > 1:
             axes.append(RiskAxis(name, values))
@@ -144,16 +227,17 @@ def _axis_values(param: Param, grid: int) -> tuple[Any, ...] | None:
     return tuple(float(v) for v in raw)
 
 
-def risk_configurations(scenario: Scenario, base: Mapping[str, Any], grid: int
+def risk_configurations(scenario: Scenario, base: Mapping[str, Any], grid: int,
+                        params: Sequence[str] | None = None
                         ) -> tuple[list[RiskAxis], list[str], list[dict[str, Any]]]:
-    """The configurations of the sweep: ``base`` with the world parameters set to each
-    cell of the product grid.
+    """The configurations of the sweep: ``base`` with the swept parameters (``params``, by
+    default the world parameters; :func:`risk_axes`) set to each cell of the product grid.
 
     Raises:
         SMEError: the grid has more than :data:`MAX_RISK_CELLS` cells (naming
             ``--risk-grid``).
     """
-    axes, unswept = risk_axes(scenario, grid)
+    axes, unswept = risk_axes(scenario, grid, params)
     cells = math.prod(len(a.values) for a in axes) if axes else 0
     if cells > MAX_RISK_CELLS:
         raise SMEError(

@@ -170,7 +170,10 @@ def check_document(document: ExportedPrior, scenario: Scenario, settings: Settin
     if problems:
         return result
     if risks is not None and risks.grid > 0:
-        settings = replace(settings, risk_grid=risks.grid)
+        # the sweep as recorded: its grid, and the parameters it varied (files written before
+        # --risk-params record none: every world parameter, as then)
+        swept = tuple(risks.swept) if risks.swept is not None else None
+        settings = replace(settings, risk_grid=risks.grid, risk_params=swept)
     analysis = analyze(scenario, values, settings)
     result.phase = analysis.phase.value
     result.bn_set = list(analysis.bn_set)
