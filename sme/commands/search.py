@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from sme.cli import (
     add_risk_option,
     int_at_least,
     parse_assignment,
+    points_from,
     positive_int,
     warn,
 )
@@ -173,6 +175,7 @@ def _job(args: argparse.Namespace) -> Any:
     from search.job import SearchJob
     from search.objectives import MarginSpec, ObjectiveSpec
 
+    points, per_dimension = points_from(args)
     objective = ObjectiveSpec(mode=args.objective, weights=args.weights,
                               margin=MarginSpec(directions=args.margin_directions,
                                                 radius=args.margin_radius))
@@ -180,7 +183,8 @@ def _job(args: argparse.Namespace) -> Any:
         scenario=args.scenario, trials=args.trials, batch=args.batch, sampler=args.sampler,
         seed=args.seed, study=args.study, storage=args.storage, objective=objective,
         assignments=list(args.assignments), ranges=list(args.ranges), robust=list(args.robust),
-        points=args.points, mc_samples=args.mc_samples, device=args.device,
+        points=points, per_dimension=per_dimension, mc_samples=args.mc_samples,
+        device=args.device,
         memory_budget=args.memory_budget * 1024 * 1024, threads=args.threads,
         risk_grid=args.risk_grid, robust_risks=args.robust_risks, tail=args.tail)
 
@@ -271,6 +275,7 @@ def _finish(ready: Any, args: argparse.Namespace, interrupted: bool) -> int:
     from search.results import candidates, export_document, mark_best
     from search.study import study_progress
     from sme.commands.candidates import render_candidates
+    from sme.figures.report import grid_text
     from sme.files.export import write_export
 
     progress = study_progress(ready.study, ready.job.objective)
@@ -287,7 +292,7 @@ def _finish(ready: Any, args: argparse.Namespace, interrupted: bool) -> int:
             document = export_document(ready.study, best.trial, ready.storage.label)
             write_export(document, args.export, force=args.force)
             exported = args.export
-    resolution = ready.job.settings().describe()
+    resolution = {**ready.job.settings().describe(), "grid": ready.grid or None}
     if args.json:
         print(json.dumps({"study": ready.study_name, "storage": ready.storage.label,
                           "trials": progress.complete, "feasible": progress.feasible,
@@ -301,8 +306,8 @@ def _finish(ready: Any, args: argparse.Namespace, interrupted: bool) -> int:
                          else "")
                       + (f"; {progress.rejected} proposals outside the scenario's constraints "
                          "were rejected unanalysed" if progress.rejected else ""))
-        console.print(f"[dim]resolution: {resolution['points']} Θ points per latent dimension "
-                      f"(at most {resolution['max_points']} in all), "
+        points = math.prod(ready.grid) if ready.grid else resolution["max_points"]
+        console.print(f"[dim]resolution: {points} Θ points ({grid_text(ready.grid)}), "
                       f"{resolution['mc_samples']} Monte Carlo samples where needed, tie "
                       f"tolerance {resolution['kl_tie_rtol']:g} (relative)[/]")
         if ranked:
