@@ -238,8 +238,18 @@ def axis_counts(sites: dict[str, tuple[torch.Size, list[AxisRange]]], points_1d:
         return [a.values.numel() if a.values is not None else next(each) for a in axes]
     if dims > 3:
         return None
-    n = points_1d if dims <= 1 else max(3, math.floor(max_points ** (1.0 / dims)))
+    n = points_1d if dims <= 1 else max(3, _integer_root(max_points, dims))
     return [a.values.numel() if a.values is not None else n for a in axes]
+
+
+def _integer_root(value: int, power: int) -> int:
+    """``⌊value^(1/power)⌋`` exactly (``4096 ** (1/3)`` is 15.999… in floating point)."""
+    root = round(value ** (1.0 / power))
+    while root ** power > value:
+        root -= 1
+    while (root + 1) ** power <= value:
+        root += 1
+    return root
 
 
 def point_count(sites: dict[str, tuple[torch.Size, list[AxisRange]]], points_1d: int,
