@@ -217,8 +217,11 @@ COMMAND_NAMES = ("analyze", "simulate", "phase_diagram", "search", "candidates",
 
 
 @contextlib.contextmanager
-def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr (only on a terminal); yields ``update(done, total)``."""
+def progress_bar(description: str, unit: str = "") -> Iterator[Callable[[int, int], None]]:
+    """Progress on stderr; yields ``update(done, total)``.  On a terminal a rich progress
+    bar; otherwise (a log, a pipe) plain lines every few seconds, with the estimated time of
+    long work once its first part is measured (:class:`sme.runtime.progress.PlainProgress`;
+    ``unit`` names what is counted)."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -229,10 +232,17 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
         TimeRemainingColumn,
     )
 
+    from sme.runtime.progress import PlainProgress
+
     console = Console(stderr=True)
+    if not console.is_terminal:
+        plain = PlainProgress(description, unit)
+        yield plain.update
+        plain.finish()
+        return
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                         MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                        console=console, transient=True, disable=not console.is_terminal)
+                        console=console, transient=True)
     task = progress.add_task(description, total=None)
 
     def update(done: int, total: int) -> None:

@@ -131,7 +131,9 @@ def add_parser(commands: Any) -> None:
 
 
 class _Bar:
-    """The search's progress bar on stderr (disabled with --json or off a terminal)."""
+    """The search's progress on stderr: a rich bar on a terminal (not with --json); plain
+    lines otherwise, every few seconds, with the estimated time of a long search once its
+    first batch is done (:class:`sme.runtime.progress.PlainProgress`)."""
 
     def __init__(self, total: int, enabled: bool) -> None:
         from rich.console import Console
@@ -143,7 +145,12 @@ class _Bar:
             TimeElapsedColumn,
         )
 
+        from sme.runtime.progress import PlainProgress
+
         self.console = Console(stderr=True)
+        self.total = total
+        self.plain = (None if self.console.is_terminal
+                      else PlainProgress("search", "trials", already=None))
         self.progress = Progress(
             TextColumn("[bold]searching"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[feasible]} feasible"),
@@ -162,6 +169,8 @@ class _Bar:
             self.first = done
         elapsed = max(1e-9, time.monotonic() - self.start)
         best = "—" if best_trial is None else f"#{best_trial} ({best_score:.3g})"
+        if self.plain is not None:
+            self.plain.update(done, self.total, f"{feasible} safe")
         self.progress.update(self.task, completed=done, feasible=feasible, best=best,
                              rate=f"{(done - self.first) / elapsed:.1f}")
 
@@ -169,6 +178,8 @@ class _Bar:
     def shown(self) -> Iterator[_Bar]:
         with self.progress:
             yield self
+        if self.plain is not None:
+            self.plain.finish()
 
 
 def _job(args: argparse.Namespace) -> Any:
