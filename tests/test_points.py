@@ -195,8 +195,9 @@ def test_a_search_records_the_counts_where_they_change_the_grid(
     assert code == 0, err
     data = json.loads(out)
     assert data["resolution"]["grid"] == [6, 6]
-    code, out, _ = run_cli(capsys, "search", HACKING, *common, "--points", "6")
+    code, out, err = run_cli(capsys, "search", HACKING, *common, "--points", "6")
     assert "36 Θ points (a 6 × 6 grid)" in " ".join(out.split())
+    assert "36 Θ points each (a 6 × 6 grid)" in err
     code, _, err = run_cli(capsys, "search", HACKING, *common, "--points", "7")
     assert code == 2 and "resolution" in err  # another grid: not the same study
     code, _, err = run_cli(capsys, "export", HACKING, "--trial", "0", "-o", "t.json")

@@ -271,12 +271,17 @@ def _search(ready: Any, workers: int, refresh: Callable[[], None],
 
 
 def _describe(ready: Any) -> None:
+    from sme.figures.report import grid_text
+
+    points = (math.prod(ready.grid) if ready.grid
+              else ready.job.settings().resolution.max_points)
     searched = ", ".join(ready.space.names) or "nothing"
     fixed = ", ".join(f"{k}={v}" for k, v in ready.space.fixed.items())
     line = (f"sme: study {ready.study_name!r} in {ready.storage.label}: searching {searched}"
             + (f" (held: {fixed})" if fixed else "")
             + f"; baseline phase {ready.evaluator.baseline_phase}; "
-            f"{ready.evaluator.rows_per_trial} configurations per trial")
+            f"{ready.evaluator.rows_per_trial} configurations per trial, {points} Θ points "
+            f"each ({grid_text(ready.grid)})")
     print(line, file=sys.stderr)
 
 
