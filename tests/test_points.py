@@ -217,3 +217,14 @@ def test_a_one_latent_search_records_points_as_before(tmp_path: Path) -> None:
     ready = prepare(job)
     assert ready.setup["resolution"] == {"points": 61, "mc_samples": 2048}
     assert ready.grid == [61]
+
+
+def test_the_python_api_takes_the_same_counts() -> None:
+    import sme
+    from sme.runtime.errors import SMEError
+
+    assert sme.analyze(HACKING, points=(8, 5), risk_grid=0).grid == [8, 5]
+    assert sme.analyze(HACKING, points=8, risk_grid=0).grid == [8, 8]
+    assert sme.analyze(LINEAR, points=51, risk_grid=0).grid == [51]
+    with pytest.raises(SMEError, match="points: expected a positive integer"):
+        sme.analyze(LINEAR, points=(0,))
