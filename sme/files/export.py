@@ -171,7 +171,8 @@ class Provenance(_Strict):
     storage: str | None = Field(default=None, min_length=1,
                                 description="journal file or URL, without credentials")
     points: int | None = Field(default=None, ge=2,
-                               description="Θ points per latent dimension of the analysis")
+                               description="Θ points of the analysis along a single latent "
+                               "dimension (--points N; see per_dimension for more)")
     per_dimension: list[Annotated[int, Field(ge=1)]] | None = Field(
         default=None, min_length=1, max_length=64,
         description="Θ points per continuous latent dimension as --points gave them: one "
