@@ -64,6 +64,10 @@ class Resolution:
         mc_samples: Monte Carlo draws where no exact or analytic value exists.
         tail: quantile cut ``[tail, 1 − tail]`` for unbounded sides of a support.
         seed: seed of every Monte Carlo draw (common random numbers across points).
+        per_dimension: Θ points per continuous latent dimension as ``--points`` gives them:
+            one count for every dimension, or one per dimension in the order of the latent
+            sites (a product grid of those counts, whatever the number of dimensions);
+            ``None``: ``points`` for one dimension and the ``max_points`` budget for more.
     """
 
     points: int = 401
@@ -71,11 +75,21 @@ class Resolution:
     mc_samples: int = 2048
     tail: float = 1e-4
     seed: int = 0
+    per_dimension: tuple[int, ...] | None = None
 
     def doubled(self) -> Resolution:
         """The same settings with twice the points and samples (for ``--verify``)."""
+        per = (None if self.per_dimension is None
+               else tuple(2 * n - 1 for n in self.per_dimension))
         return Resolution(2 * self.points - 1, 2 * self.max_points, 2 * self.mc_samples,
-                          self.tail, self.seed)
+                          self.tail, self.seed, per)
+
+    @property
+    def points_text(self) -> str:
+        """The ``--points`` value these settings stand for: ``401``, ``32`` or ``64x16``."""
+        if self.per_dimension is None:
+            return str(self.points)
+        return "x".join(str(n) for n in self.per_dimension)
 
 
 @dataclass
@@ -639,11 +653,12 @@ def _trace_models(
 ) -> _Traced:
     """Cover the prior with points, then trace the world and the belief pinned to them."""
     ranges, _ = _discover(programs, layout, prior, batch, resolution, dtype, device)
-    n = point_count(ranges, resolution.points, resolution.max_points)
+    n = point_count(ranges, resolution.points, resolution.max_points, resolution.per_dimension)
     actions = programs.n_actions if isinstance(layout, _Batched) else 1
     budget.require(n * actions * batch * budget.BYTES_PER_POINT_ACTION,
-                   f"--points {resolution.points}", f"{n} Θ points × {actions} actions")
-    pts = build_points(ranges, batch, resolution.points, resolution.max_points, dtype, device)
+                   f"--points {resolution.points_text}", f"{n} Θ points × {actions} actions")
+    pts = build_points(ranges, batch, resolution.points, resolution.max_points, dtype, device,
+                       resolution.per_dimension)
     target = layout.target(pts.log_volume.shape[1])
     world_sites = trace_program(
         "world", programs.world, layout.action, **{k: layout.param(v) for k, v in world.items()})

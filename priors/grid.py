@@ -9,7 +9,8 @@ support), not on how likely it deems them, so the points must reach the edges of
   distribution implements it, empirical quantiles of seeded prior draws otherwise);
 * finite discrete supports: every value (``enumerate_support``);
 * several latent dimensions: a product grid for up to three dimensions, scrambled Sobol points
-  mapped into the per-dimension ranges above that.
+  mapped into the per-dimension ranges above that; or, when the counts are given per
+  dimension (``--points 32`` or ``--points 64x16``), a product grid of those counts.
 
 Each point carries a log weight ``log p(θ) + log cell volume``, normalised per configuration;
 the weights matter only for learning dynamics, never for the Berk–Nash set.
@@ -18,6 +19,7 @@ the weights matter only for learning dynamics, never for the Berk–Nash set.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -169,23 +171,21 @@ def build_points(
     max_points: int,
     dtype: torch.dtype,
     device: torch.device,
+    per_dimension: Sequence[int] | None = None,
 ) -> Points:
     """Points covering the product of every latent dimension's range.
 
     ``sites`` maps each latent site to its event shape and per-element ranges.  With ``D``
     continuous dimensions the grid has ``points_1d`` points for ``D = 1``,
-    ``⌊max_points^(1/D)⌋`` per dimension for ``D ≤ 3`` and ``max_points`` Sobol points above.
+    ``⌊max_points^(1/D)⌋`` per dimension for ``D ≤ 3`` and ``max_points`` Sobol points above;
+    ``per_dimension`` (see :func:`axis_counts`) replaces those by a product grid of the given
+    counts.  Discrete dimensions always take every value.
     """
     axes = [axis for _, ranges in sites.values() for axis in ranges]
-    continuous = [a for a in axes if not a.discrete]
-    dims = len(continuous)
-    per_axis: list[tuple[torch.Tensor, torch.Tensor]] = []  # (B, n) values, (B, n) log width
-    sobol = dims > 3
-    if not sobol:
-        n = points_1d if dims <= 1 else max(3, math.floor(max_points ** (1.0 / dims)))
-        for axis in axes:
-            per_axis.append(_axis_grid(axis, batch, n, dtype, device))
-        values, log_volume = _product(per_axis)
+    counts = axis_counts(sites, points_1d, max_points, per_dimension)
+    if counts is not None:
+        values, log_volume = _product([_axis_grid(axis, batch, n, dtype, device)
+                                       for axis, n in zip(axes, counts, strict=True)])
     else:
         values, log_volume = _sobol(axes, batch, max_points, dtype, device)
     out: dict[str, torch.Tensor] = {}
@@ -198,15 +198,65 @@ def build_points(
     return Points(out, log_volume)
 
 
-def point_count(sites: dict[str, tuple[torch.Size, list[AxisRange]]], points_1d: int,
-                max_points: int) -> int:
-    """How many points :func:`build_points` makes for ``sites``, without making them."""
+def continuous_labels(sites: dict[str, tuple[torch.Size, list[AxisRange]]]) -> list[str]:
+    """The continuous latent dimensions in the order of the latent sites: a scalar site's
+    name, ``site[k]`` for element ``k`` of a site with an event shape."""
+    labels = []
+    for site, (_, ranges) in sites.items():
+        for k, axis in enumerate(ranges):
+            if not axis.discrete:
+                labels.append(site if len(ranges) == 1 else f"{site}[{k}]")
+    return labels
+
+
+def axis_counts(sites: dict[str, tuple[torch.Size, list[AxisRange]]], points_1d: int,
+                max_points: int, per_dimension: Sequence[int] | None = None
+                ) -> list[int] | None:
+    """Points along each latent dimension (all of them, in the order of the sites), or
+    ``None`` for Sobol points.
+
+    A discrete dimension has as many points as values.  The ``D`` continuous ones have
+    ``per_dimension[0]`` each when it holds one count, ``per_dimension[d]`` along the
+    ``d``-th when it holds ``D`` counts; without it, ``points_1d`` for ``D ≤ 1``,
+    ``max(3, ⌊max_points^(1/D)⌋)`` each for ``D ≤ 3`` and Sobol points above.
+
+    Raises:
+        GridError: ``per_dimension`` holds neither one count nor one per continuous
+            dimension (the message names ``--points`` and the dimensions).
+    """
     axes = [axis for _, ranges in sites.values() for axis in ranges]
     dims = sum(1 for a in axes if not a.discrete)
+    if per_dimension is not None and len(per_dimension) not in (1, dims):
+        labels = continuous_labels(sites)
+        given = "x".join(str(n) for n in per_dimension)
+        raise GridError(
+            f"--points {given}: {len(per_dimension)} counts for {dims} continuous latent "
+            f"dimension{'' if dims == 1 else 's'} ({', '.join(labels) or 'none'}); give one "
+            "count for every dimension or one per dimension in this order")
+    if per_dimension is not None:
+        each = iter(per_dimension if len(per_dimension) == dims else per_dimension * dims)
+        return [a.values.numel() if a.values is not None else next(each) for a in axes]
     if dims > 3:
-        return max_points
-    n = points_1d if dims <= 1 else max(3, math.floor(max_points ** (1.0 / dims)))
-    return math.prod(a.values.numel() if a.values is not None else n for a in axes)
+        return None
+    n = points_1d if dims <= 1 else max(3, _integer_root(max_points, dims))
+    return [a.values.numel() if a.values is not None else n for a in axes]
+
+
+def _integer_root(value: int, power: int) -> int:
+    """``⌊value^(1/power)⌋`` exactly (``4096 ** (1/3)`` is 15.999… in floating point)."""
+    root = round(value ** (1.0 / power))
+    while root ** power > value:
+        root -= 1
+    while (root + 1) ** power <= value:
+        root += 1
+    return root
+
+
+def point_count(sites: dict[str, tuple[torch.Size, list[AxisRange]]], points_1d: int,
+                max_points: int, per_dimension: Sequence[int] | None = None) -> int:
+    """How many points :func:`build_points` makes for ``sites``, without making them."""
+    counts = axis_counts(sites, points_1d, max_points, per_dimension)
+    return max_points if counts is None else math.prod(counts)
 
 
 def _axis_grid(

@@ -6,7 +6,7 @@ scenario, space, evaluator and study (:func:`prepare`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from search.inert import inert_message, inert_parameters
@@ -15,7 +15,7 @@ from search.samplers import make_sampler
 from search.space import SearchSpace, build_space
 from search.storage import StorageSpec, resolve_storage
 from search.study import fail_stale_trials, open_study
-from sme.analysis import Settings, resolve_device
+from sme.analysis import Settings, resolve_device, theta_grid
 from sme.runtime.errors import SMEError
 from sme.runtime.resources import check_search_batch
 from sme.runtime.version import __version__
@@ -44,6 +44,8 @@ class SearchJob:
     ranges: list[tuple[str, str]] = field(default_factory=list)
     robust: list[str] = field(default_factory=list)
     points: int = 401
+    #: ``--points`` per latent dimension (:attr:`priors.compile.Resolution.per_dimension`)
+    per_dimension: tuple[int, ...] | None = None
     mc_samples: int | None = None
     device: str = "auto"
     memory_budget: int = 512 * 1024 * 1024
@@ -59,6 +61,7 @@ class SearchJob:
 
         base = Resolution()
         return Settings(resolution=Resolution(points=self.points,
+                                              per_dimension=self.per_dimension,
                                               mc_samples=self.mc_samples or base.mc_samples,
                                               tail=base.tail if self.tail is None else self.tail),
                         device=resolve_device(self.device), memory_budget=self.memory_budget,
@@ -78,12 +81,15 @@ class Prepared:
     study_name: str
     setup: dict[str, Any]
     warnings: list[str]
+    #: points per latent coordinate of the baseline prior (``[64, 64]``; ``[]``: Sobol)
+    grid: list[int] = field(default_factory=list)
 
 
 def make_setup(scenario: Scenario, context: dict[str, Any], robust: list[RobustRange],
                objective: ObjectiveSpec, settings: Settings, space: SearchSpace,
-               required: bool = False) -> dict[str, Any]:
-    """The record stored with a study: what its trials' values depend on."""
+               required: bool = False, per_dimension: bool = False) -> dict[str, Any]:
+    """The record stored with a study: what its trials' values depend on (``per_dimension``:
+    record ``--points`` per latent dimension, see :func:`_resolution_record`)."""
     _, world, reward = scenario.split(scenario.values(context))
     return {
         "version": SETUP_VERSION,
@@ -96,19 +102,23 @@ def make_setup(scenario: Scenario, context: dict[str, Any], robust: list[RobustR
         "robust": [r.to_json() for r in robust],
         "risks": {"grid": settings.risk_grid, "required": required},
         "objective": objective.to_json(),
-        "resolution": _resolution_record(settings),
+        "resolution": _resolution_record(settings, per_dimension),
         "baseline": dict(space.baseline),
         "safe_actions": [a.name for a in scenario.actions if a.safe],
     }
 
 
-def _resolution_record(settings: Settings) -> dict[str, Any]:
+def _resolution_record(settings: Settings, per_dimension: bool = False) -> dict[str, Any]:
     """The resolution a study's trials depend on; the tail cut-off is recorded only when it
-    is not the default, so studies begun before it could be chosen still resume."""
+    is not the default, and the points per latent dimension only when asked (when they give
+    another grid than ``points`` alone did before ``--points`` applied to every dimension),
+    so studies begun before either could be chosen still resume."""
     from priors.compile import Resolution
 
     r = settings.resolution
     record: dict[str, Any] = {"points": r.points, "mc_samples": r.mc_samples}
+    if per_dimension and r.per_dimension is not None:
+        record["per_dimension"] = list(r.per_dimension)
     if r.tail != Resolution().tail:
         record["tail"] = r.tail
     return record
@@ -155,8 +165,14 @@ def prepare(job: SearchJob, worker: int = 0, clean_stale: bool = True) -> Prepar
         inert = inert_parameters(scenario, space, context, settings)
         if inert:
             warnings.append(inert_message(inert, space.names, evaluator.baseline_phase))
+    baseline = {**context, **space.baseline, **space.fixed}
+    grid = theta_grid(scenario, baseline, settings)
+    # ``--points N`` meant N along a single latent only; record the counts where they differ
+    legacy = (settings.resolution.per_dimension is None or grid == theta_grid(
+        scenario, baseline, replace(settings, resolution=replace(
+            settings.resolution, per_dimension=None))))
     setup = make_setup(scenario, context, robust, job.objective, settings, space,
-                       job.robust_risks)
+                       job.robust_risks, per_dimension=not legacy)
     storage = resolve_storage(job.storage, scenario.name)
     study_name = job.study or scenario.name
     seed = job.seed
@@ -172,4 +188,4 @@ def prepare(job: SearchJob, worker: int = 0, clean_stale: bool = True) -> Prepar
             warnings.append(f"{stale} trial(s) left running by a stopped search were "
                             "marked failed and enqueued again")
     return Prepared(job, scenario, space, evaluator, storage, study, study_name, setup,
-                    warnings)
+                    warnings, grid)

@@ -156,6 +156,7 @@ def export_document(study: Any, number: int, storage_label: str) -> ExportedPrio
     objectives = dict(attrs.get("objectives") or {})
     equilibria = attrs.get("equilibria") or {}
     scenario = setup.get("scenario") or {}
+    per_dimension = (setup.get("resolution") or {}).get("per_dimension")
     data = {
         "schema_version": 1,
         "scenario": {"name": scenario.get("name") or setup.get("scenario_name"),
@@ -189,6 +190,7 @@ def export_document(study: Any, number: int, storage_label: str) -> ExportedPrio
             "points": int((setup.get("resolution") or {}).get("points", 401)),
             "mc_samples": int((setup.get("resolution") or {}).get("mc_samples", 2048)),
             "tail": float((setup.get("resolution") or {}).get("tail", 1e-4)),
+            **({"per_dimension": list(per_dimension)} if per_dimension else {}),
         },
     }
     return validate(data, f"trial {number}")

@@ -54,7 +54,9 @@ class Settings:
     def describe(self) -> dict[str, Any]:
         r, t = self.resolution, self.tolerance
         return {
-            "points": r.points, "max_points": r.max_points, "mc_samples": r.mc_samples,
+            "points": r.points, "max_points": r.max_points,
+            "per_dimension": list(r.per_dimension) if r.per_dimension is not None else None,
+            "mc_samples": r.mc_samples,
             "tail_quantile": r.tail, "seed": r.seed, "kl_tie_atol": t.kl_atol,
             "kl_tie_rtol": t.kl_rtol, "utility_tie_rtol": t.utility_rtol,
             "device": self.device, "risk_grid": self.risk_grid,
@@ -589,6 +591,18 @@ def grid_shape(points: Mapping[str, torch.Tensor]) -> list[int]:
     for c in counts:
         product *= c
     return counts if counts and product == total else []
+
+
+def theta_grid(scenario: Scenario, values: Mapping[str, Any], settings: Settings
+               ) -> list[int]:
+    """The points per latent coordinate (:func:`grid_shape`) with which the configuration
+    ``values`` is covered at ``settings`` (``[]`` for Sobol points): compiled alone, without
+    the analysis."""
+    full = _resolved(scenario, [values])[0]
+    prior, world, reward = scenario.split(full)
+    tensors = compile_models(scenario.programs, prior, world, reward, 1, settings.resolution,
+                             settings.device, settings.dtype, settings.memory_budget)
+    return grid_shape({k: v[0] for k, v in tensors.points.items()})
 
 
 def _report(batch: BatchAnalysis, row: int) -> Analysis:

@@ -43,15 +43,38 @@ def _scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
     return load_scenario(Path(scenario))
 
 
-def _settings(settings: Settings | None, points: int, mc_samples: int | None,
-              device: str, tail: float | None) -> Settings:
+#: ``points`` of the functions below: Θ points along every continuous latent dimension, or one
+#: count per dimension in the order of the latent sites (``(64, 16)``); ``None``: the
+#: defaults (401 for one dimension, 201 for :func:`simulate`; 64 × 64 for two, 16 × 16 × 16 for
+#: three, 4096 Sobol points above), as ``--points`` on the command line
+Points = int | Sequence[int] | None
+
+
+def _points(points: Points, default: int) -> tuple[int, tuple[int, ...] | None]:
+    """``(points, per_dimension)`` of :class:`priors.compile.Resolution` from ``points``."""
+    from sme.runtime.errors import SMEError
+
+    if points is None:
+        return default, None
+    counts = (points,) if isinstance(points, int) else tuple(points)
+    if not counts or any(isinstance(n, bool) or not isinstance(n, int) or n < 1
+                         for n in counts):
+        raise SMEError(f"points: expected a positive integer, or one per latent dimension "
+                       f"such as (64, 16), got {points!r}")
+    return (counts[0] if len(counts) == 1 else default), counts
+
+
+def _settings(settings: Settings | None, points: Points, mc_samples: int | None,
+              device: str, tail: float | None, default_points: int = 401) -> Settings:
     from priors.compile import Resolution
     from sme.analysis import Settings, resolve_device
 
     if settings is not None:
         return settings
     base = Resolution()
-    resolution = Resolution(points=points, mc_samples=mc_samples or base.mc_samples,
+    count, per_dimension = _points(points, default_points)
+    resolution = Resolution(points=count, per_dimension=per_dimension,
+                            mc_samples=mc_samples or base.mc_samples,
                             tail=base.tail if tail is None else tail)
     return Settings(resolution=resolution, device=resolve_device(device))
 
@@ -74,7 +97,7 @@ def _values(scenario: Scenario, values: Mapping[str, Any] | None,
 
 def analyze(scenario: Scenario | str | os.PathLike[str],
             values: Mapping[str, Any] | None = None, settings: Settings | None = None, *,
-            prior: str | os.PathLike[str] | None = None, points: int = 401,
+            prior: str | os.PathLike[str] | None = None, points: Points = None,
             mc_samples: int | None = None, device: str = "cpu", tail: float | None = None,
             risk_grid: int = 5, verify: bool = False) -> Analysis:
     """The Berk–Nash set, equilibria and phase of one configuration (``sme analyze``).
@@ -85,7 +108,9 @@ def analyze(scenario: Scenario | str | os.PathLike[str],
         settings: numerical settings; when given, ``points``, ``mc_samples``, ``device``
             and ``tail`` are ignored.
         prior: a file of values (``.toml``/``.json``/``.yaml``, e.g. from ``sme export``).
-        points: Θ points per latent dimension.
+        points: Θ points along every continuous latent dimension, or one count per
+            dimension in the order of the latent sites (``(64, 16)``); ``None``: 401 for one
+            dimension, 64 × 64 for two, 16 × 16 × 16 for three (see :data:`Points`).
         mc_samples: Monte Carlo samples where no exact KL exists.
         device: ``cpu``, ``cuda`` or ``auto``.
         tail: the quantile cut-off covering unbounded priors (default ``1e-4``).
@@ -108,7 +133,7 @@ def analyze(scenario: Scenario | str | os.PathLike[str],
 
 def phase_diagram(scenario: Scenario | str | os.PathLike[str], x: str | Axis, y: str | Axis,
                   values: Mapping[str, Any] | None = None, settings: Settings | None = None,
-                  *, prior: str | os.PathLike[str] | None = None, points: int = 401,
+                  *, prior: str | os.PathLike[str] | None = None, points: Points = None,
                   mc_samples: int | None = None, device: str = "cpu",
                   tail: float | None = None) -> PhaseDiagram:
     """The phase over a grid of two parameters (``sme phase-diagram``).
@@ -130,7 +155,7 @@ def simulate(scenario: Scenario | str | os.PathLike[str],
              values: Mapping[str, Any] | None = None, settings: Settings | None = None, *,
              prior: str | os.PathLike[str] | None = None, learners: int = 1000,
              steps: int = 2000, epsilon: float = 0.0, seed: int = 0, late: float = 0.25,
-             points: int = 201, mc_samples: int | None = None, device: str = "cpu",
+             points: Points = None, mc_samples: int | None = None, device: str = "cpu",
              tail: float | None = None) -> Simulation:
     """Many Bayesian learners on one configuration (``sme simulate``): ``learners`` of them
     for ``steps`` decisions, exploring with probability ``epsilon``; the long run is the last
@@ -147,7 +172,7 @@ def simulate(scenario: Scenario | str | os.PathLike[str],
     dyn = DynamicsSettings(learners=learners, steps=steps, epsilon=epsilon, seed=seed,
                            late_fraction=late)
     return run(model, _values(model, values, prior),
-               _settings(settings, points, mc_samples, device, tail), dyn)
+               _settings(settings, points, mc_samples, device, tail, default_points=201), dyn)
 
 
 @dataclass
@@ -205,7 +230,7 @@ def search(scenario: Scenario | str | os.PathLike[str], *, trials: int = 100,
            sampler: str = "tpe", seed: int | None = None, batch: int = 8,
            study: str | None = None, storage: str | None = None, objective: str = "pareto",
            weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
-           margin_directions: int = 8, margin_radius: float = 0.2, points: int = 401,
+           margin_directions: int = 8, margin_radius: float = 0.2, points: Points = None,
            mc_samples: int | None = None, device: str = "cpu",
            tail: float | None = None) -> SearchResult:
     """Search for safe priors with Optuna (``sme search``), in this process.
@@ -232,13 +257,15 @@ def search(scenario: Scenario | str | os.PathLike[str], *, trials: int = 100,
         scenario = scenario.source
     if objective not in ("pareto", "scalar"):
         raise SMEError(f"objective: expected 'pareto' or 'scalar', got {objective!r}")
+    count, per_dimension = _points(points, 401)
     spec = ObjectiveSpec(mode=objective, weights=tuple(weights),  # type: ignore[arg-type]
                          margin=MarginSpec(directions=margin_directions, radius=margin_radius))
     job = SearchJob(
         scenario=str(scenario), trials=trials, batch=batch, sampler=sampler, seed=seed,
         study=study, storage=storage, objective=spec,
         assignments=[(k, str(v)) for k, v in (values or {}).items()],
-        ranges=list((ranges or {}).items()), robust=list(robust), points=points,
+        ranges=list((ranges or {}).items()), robust=list(robust), points=count,
+        per_dimension=per_dimension,
         mc_samples=mc_samples, device=device, tail=tail)
     with quiet_optuna():
         ready = prepare(job)

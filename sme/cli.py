@@ -60,6 +60,28 @@ def int_at_least(minimum: int, what: str) -> Callable[[str], int]:
 
 positive_int = int_at_least(1, "a positive integer")
 
+#: the grids without ``--points`` (``priors.compile.Resolution``'s defaults, repeated so that
+#: building the parser imports no torch)
+DEFAULT_GRIDS = "64 × 64 for two, 16 × 16 × 16 for three, 4096 Sobol points above"
+
+
+def points_spec(text: str) -> tuple[int, ...]:
+    """An argparse ``type`` for ``--points``: ``N`` (N per latent dimension) or ``NxM[x…]``
+    (one positive count per continuous latent dimension, in the order of the latent sites)."""
+    parts = text.lower().replace("×", "x").split("x")
+    try:
+        counts = tuple(int(p) for p in parts)
+    except ValueError:
+        counts = ()
+    if not counts or any(n < 1 for n in counts):
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, or one per latent dimension such as 64x16, got "
+            f"{text!r}")
+    return counts
+
+
+points_spec.__name__ = "Θ points"
+
 
 def tail_quantile(text: str) -> float:
     """An argparse ``type`` for ``--tail``: a probability in ``[1e-15, 0.5)`` (below 1e-15,
@@ -113,8 +135,11 @@ def add_value_options(parser: argparse.ArgumentParser) -> None:
 def add_numeric_options(parser: argparse.ArgumentParser, default_points: int = 401) -> None:
     parser.add_argument("--device", default="auto",
                         help="torch device: auto (cuda when present), cpu or cuda")
-    parser.add_argument("--points", type=positive_int, default=default_points,
-                        help=f"Θ points per latent dimension (default {default_points})")
+    parser.add_argument("--points", type=points_spec, default=None, metavar="N|NxM",
+                        help="Θ points per latent dimension: N along each, or one count per "
+                        "continuous latent dimension in the order of the latent sites (64x16)"
+                        f" (default: {default_points} for one dimension, {DEFAULT_GRIDS})")
+    parser.set_defaults(points_1d=default_points)
     parser.add_argument("--mc-samples", type=positive_int, default=None,
                         help="Monte Carlo samples where no exact KL exists (default 2048)")
     parser.add_argument("--tail", type=tail_quantile, default=None, metavar="Q",
@@ -160,8 +185,9 @@ def settings_from(args: argparse.Namespace) -> Any:
     from sme.analysis import Settings, resolve_device
 
     base = Resolution()
+    points, per_dimension = points_from(args)
     resolution = Resolution(
-        points=args.points,
+        points=points, per_dimension=per_dimension,
         mc_samples=args.mc_samples or base.mc_samples,
         tail=base.tail if args.tail is None else args.tail,
     )
@@ -169,6 +195,17 @@ def settings_from(args: argparse.Namespace) -> Any:
                     memory_budget=args.memory_budget * 1024 * 1024,
                     risk_grid=getattr(args, "risk_grid", 0),
                     risk_params=getattr(args, "risk_params", None))
+
+
+def points_from(args: argparse.Namespace) -> tuple[int, tuple[int, ...] | None]:
+    """``(points, per_dimension)`` of :class:`priors.compile.Resolution` from ``--points``:
+    one count is also the one-dimensional count; without ``--points``, the command's
+    default for one dimension and ``None`` (the budget) for more."""
+    given = args.points
+    default = getattr(args, "points_1d", 401)
+    if given is None:
+        return default, None
+    return (given[0] if len(given) == 1 else default), tuple(given)
 
 
 def overrides_from(args: argparse.Namespace, scenario: Any | None = None) -> dict[str, Any]:
@@ -195,8 +232,11 @@ COMMAND_NAMES = ("analyze", "simulate", "phase_diagram", "search", "candidates",
 
 
 @contextlib.contextmanager
-def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr (only on a terminal); yields ``update(done, total)``."""
+def progress_bar(description: str, unit: str = "") -> Iterator[Callable[[int, int], None]]:
+    """Progress on stderr; yields ``update(done, total)``.  On a terminal a rich progress
+    bar; otherwise (a log, a pipe) plain lines every few seconds, with the estimated time of
+    long work once its first part is measured (:class:`sme.runtime.progress.PlainProgress`;
+    ``unit`` names what is counted)."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -207,10 +247,17 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
         TimeRemainingColumn,
     )
 
+    from sme.runtime.progress import PlainProgress
+
     console = Console(stderr=True)
+    if not console.is_terminal:
+        plain = PlainProgress(description, unit)
+        yield plain.update
+        plain.finish()
+        return
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                         MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                        console=console, transient=True, disable=not console.is_terminal)
+                        console=console, transient=True)
     task = progress.add_task(description, total=None)
 
     def update(done: int, total: int) -> None:

@@ -69,7 +69,7 @@ def test_search_and_check_report_their_resolution(tmp_path: Path,
                            "--unchanged")
     assert code == 0 and json.loads(out)["resolution"]["points"] == 61
     code, out, _ = run_cli(capsys, "check", "t.json", "--scenario", SYCOPHANCY, "--unchanged")
-    assert "at 61 Θ points per latent dimension" in out
+    assert "at 61 Θ points (61 along the latent)" in out
 
 
 def test_help_says_scenario_files_are_run(capsys: pytest.CaptureFixture[str]) -> None:

@@ -124,6 +124,20 @@ def test_editing_a_parameter_changes_the_phase_badge() -> None:
     drive(make_app(), script)
 
 
+def test_the_status_bar_states_the_real_grid() -> None:
+    """Two latents at ``--points 6x5``: the status bar says 30 Θ points on a 6 × 5 grid
+    (it used to say the one-dimensional count, whatever the grid)."""
+    settings = Settings(resolution=Resolution(per_dimension=(6, 5)), risk_grid=0)
+
+    async def script(app: SMEApp, pilot: Any) -> None:
+        status = str(app.screen.query_one("#status").render())
+        assert "30 Θ points (a 6 × 5 grid)" in status
+
+    app = SMEApp(ROOT / "examples" / "reward_hacking.py", settings=settings, timings=False,
+                 examples=ROOT / "examples")
+    drive(app, script)
+
+
 def test_a_bad_value_shows_an_error_and_changes_nothing() -> None:
     async def script(app: SMEApp, pilot: Any) -> None:
         assert app.workbench is not None
@@ -436,8 +450,11 @@ def test_the_cli_knows_tui() -> None:
     from sme.cli import build_parser
 
     args = build_parser().parse_args(["tui", str(LINEAR), "--set", "hi=1.5", "--points", "51"])
-    assert args.scenario == str(LINEAR) and args.points == 51
+    assert args.scenario == str(LINEAR) and args.points == (51,)
     assert args.assignments == [("hi", "1.5")]
+    from sme.cli import settings_from
+
+    assert settings_from(args).resolution.per_dimension == (51,)
 
 
 # --------------------------------------------------------------------------- bad input

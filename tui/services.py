@@ -49,6 +49,8 @@ class SearchRequest:
     storage: str | None = None
     study: str | None = None
     points: int = 401
+    #: ``--points`` per latent dimension (:attr:`priors.compile.Resolution.per_dimension`)
+    per_dimension: tuple[int, ...] | None = None
     device: str = "cpu"
 
 
@@ -110,7 +112,7 @@ def _job(request: SearchRequest) -> Any:
         sampler=request.sampler, seed=request.seed, study=request.study or None,
         storage=request.storage or None,
         assignments=[(k, str(v)) for k, v in request.context.items()],
-        points=request.points, device=request.device,
+        points=request.points, per_dimension=request.per_dimension, device=request.device,
     )
 
 

@@ -40,7 +40,10 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
 
 
 def render_candidates(ranked: list[Any], console: Any) -> None:
-    """A table of candidates."""
+    """A table of candidates on a terminal wide enough for it; elsewhere (a pipe, a file, a
+    narrow terminal) one line per trial of ``name=value`` pairs with every value in full
+    (:func:`candidate_line`), since a table cut to the width cannot be read."""
+    from rich.measure import Measurement
     from rich.table import Table
 
     from sme.engine.phases import Phase
@@ -48,7 +51,7 @@ def render_candidates(ranked: list[Any], console: Any) -> None:
     table = Table(show_edge=False, header_style="bold")
     for column in ("trial", "phase", "objective risks", "Berk–Nash set", "prior", "fidelity",
                    "distance", "margin", "score"):
-        table.add_column(column, justify="right" if column in (
+        table.add_column(column, overflow="fold", justify="right" if column in (
             "trial", "fidelity", "distance", "margin", "score") else "left")
     for c in ranked:
         colour = Phase(c.phase).colour if c.phase in Phase._value2member_map_ else "white"
@@ -58,9 +61,39 @@ def render_candidates(ranked: list[Any], console: Any) -> None:
                       "{" + ", ".join(c.bn_set) + "}",
                       prior, *(_fmt(c.objectives.get(k)) for k in (
                           "fidelity", "distance", "margin", "score")))
-    console.print(table)
+    unbounded = console.options.update(max_width=1 << 20)  # the width it needs, uncut
+    if console.is_terminal and Measurement.get(console, unbounded,
+                                               table).maximum <= console.width:
+        console.print(table)
+    else:
+        for c in ranked:
+            console.print(candidate_line(c), markup=False, highlight=False, soft_wrap=True)
     if any(c.phase == "safe" and not c.feasible for c in ranked):
         console.print("safe*: safe here but not across every --robust context")
+
+
+def candidate_line(c: Any) -> str:
+    """One trial as ``trial=N phase=P objective_risks=V bn_set={A,B} NAME=VALUE...
+    fidelity=F distance=D margin=M score=S``: the prior's values and the objectives in
+    full (as ``repr`` writes them), the verdict over objective risks only when swept."""
+    label = c.phase if c.feasible or c.phase != "safe" else "safe*"
+    pairs = [f"trial={c.trial}", f"phase={label}"]
+    if c.risk_verdict is not None:
+        pairs.append(f"objective_risks={c.risk_verdict}")
+    pairs.append("bn_set={" + ",".join(c.bn_set) + "}")
+    pairs += [f"{k}={_full(v)}" for k, v in c.params.items()]
+    pairs += [f"{k}={_full(c.objectives.get(k))}"
+              for k in ("fidelity", "distance", "margin", "score")]
+    return " ".join(pairs)
+
+
+def _full(value: Any) -> str:
+    """A value in full: ``repr`` of a number (its shortest exact form), ``-`` for none."""
+    if value is None:
+        return "-"
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return repr(value)
+    return str(value).replace(" ", "_")
 
 
 def _verdict(verdict: str | None) -> str:

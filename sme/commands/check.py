@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from sme.cli import EXIT_OK, EXIT_UNSAFE, add_risk_option, positive_int, warn
+from sme.cli import EXIT_OK, EXIT_UNSAFE, add_risk_option, points_spec, positive_int, warn
 
 
 def add_parser(commands: Any) -> None:
@@ -43,8 +43,10 @@ def add_parser(commands: Any) -> None:
     add_risk_option(parser)
     parser.add_argument("--device", default="auto",
                         help="torch device: auto (cuda when present), cpu or cuda")
-    parser.add_argument("--points", type=positive_int, default=None,
-                        help="Θ points per latent dimension (default: as recorded)")
+    parser.add_argument("--points", type=points_spec, default=None, metavar="N|NxM",
+                        help="Θ points per latent dimension: N along each, or one count per "
+                        "continuous latent dimension in the order of the latent sites (64x16)"
+                        " (default: as recorded)")
     parser.add_argument("--mc-samples", type=positive_int, default=None,
                         help="Monte Carlo samples (default: as recorded)")
     parser.set_defaults(run=run)
@@ -54,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     """Check the file."""
     from priors.compile import Resolution
     from sme.analysis import Settings, resolve_device
+    from sme.figures.report import grid_text
     from sme.files.export import read_export_noting
     from sme.scenario.declaration import load_scenario
     from sme.studies.check import check_document, scenario_path
@@ -64,8 +67,13 @@ def run(args: argparse.Namespace) -> int:
     path = scenario_path(document, args.file, args.scenario, args.trust_scenario_path)
     scenario = load_scenario(path)
     base = Resolution()
+    recorded = document.provenance
+    per_dimension = args.points or (tuple(recorded.per_dimension)
+                                    if recorded.per_dimension else None)
+    points = (args.points[0] if args.points and len(args.points) == 1
+              else None if args.points else recorded.points) or base.points
     resolution = Resolution(
-        points=args.points or document.provenance.points or base.points,
+        points=points, per_dimension=per_dimension,
         mc_samples=args.mc_samples or document.provenance.mc_samples or base.mc_samples,
         tail=document.provenance.tail or base.tail)
     settings = Settings(resolution=resolution, device=resolve_device(args.device),
@@ -73,9 +81,12 @@ def run(args: argparse.Namespace) -> int:
     result = check_document(document, scenario, settings, args.file)
     for message in result.warnings:
         warn(message)
-    described = settings.describe()
-    at = (f"at {resolution.points} Θ points per latent dimension, {resolution.mc_samples} "
-          f"Monte Carlo samples, tie tolerance {described['kl_tie_rtol']:g}")
+    described = {**settings.describe(), "theta_points": result.theta_points,
+                 "grid": result.grid or None}
+    grid = (f"{result.theta_points} Θ points ({grid_text(result.grid)})" if result.theta_points
+            else f"--points {resolution.points_text}")
+    at = (f"at {grid}, {resolution.mc_samples} Monte Carlo samples, tie tolerance "
+          f"{described['kl_tie_rtol']:g}")
     gate = args.gate
     passed = result.passes(gate)
     if args.json:

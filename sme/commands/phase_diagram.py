@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     x, y = parse_axis(args.x, scenario), parse_axis(args.y, scenario)
     overrides = overrides_from(args, scenario)
     scenario.values(overrides)  # validate before the long part
-    with progress_bar("phase diagram") as update:
+    with progress_bar("phase diagram", "cells") as update:
         diagram = phase_diagram(scenario, x, y, overrides, settings_from(args),
                                 progress=update)
     if out is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from sme.cli import (
     add_risk_option,
     int_at_least,
     parse_assignment,
+    points_from,
     positive_int,
     warn,
 )
@@ -129,7 +131,9 @@ def add_parser(commands: Any) -> None:
 
 
 class _Bar:
-    """The search's progress bar on stderr (disabled with --json or off a terminal)."""
+    """The search's progress on stderr: a rich bar on a terminal (not with --json); plain
+    lines otherwise, every few seconds, with the estimated time of a long search once its
+    first batch is done (:class:`sme.runtime.progress.PlainProgress`)."""
 
     def __init__(self, total: int, enabled: bool) -> None:
         from rich.console import Console
@@ -141,7 +145,12 @@ class _Bar:
             TimeElapsedColumn,
         )
 
+        from sme.runtime.progress import PlainProgress
+
         self.console = Console(stderr=True)
+        self.total = total
+        self.plain = (None if self.console.is_terminal
+                      else PlainProgress("search", "trials", already=None))
         self.progress = Progress(
             TextColumn("[bold]searching"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[feasible]} feasible"),
@@ -160,6 +169,8 @@ class _Bar:
             self.first = done
         elapsed = max(1e-9, time.monotonic() - self.start)
         best = "—" if best_trial is None else f"#{best_trial} ({best_score:.3g})"
+        if self.plain is not None:
+            self.plain.update(done, self.total, f"{feasible} safe")
         self.progress.update(self.task, completed=done, feasible=feasible, best=best,
                              rate=f"{(done - self.first) / elapsed:.1f}")
 
@@ -167,12 +178,15 @@ class _Bar:
     def shown(self) -> Iterator[_Bar]:
         with self.progress:
             yield self
+        if self.plain is not None:
+            self.plain.finish()
 
 
 def _job(args: argparse.Namespace) -> Any:
     from search.job import SearchJob
     from search.objectives import MarginSpec, ObjectiveSpec
 
+    points, per_dimension = points_from(args)
     objective = ObjectiveSpec(mode=args.objective, weights=args.weights,
                               margin=MarginSpec(directions=args.margin_directions,
                                                 radius=args.margin_radius))
@@ -180,7 +194,8 @@ def _job(args: argparse.Namespace) -> Any:
         scenario=args.scenario, trials=args.trials, batch=args.batch, sampler=args.sampler,
         seed=args.seed, study=args.study, storage=args.storage, objective=objective,
         assignments=list(args.assignments), ranges=list(args.ranges), robust=list(args.robust),
-        points=args.points, mc_samples=args.mc_samples, device=args.device,
+        points=points, per_dimension=per_dimension, mc_samples=args.mc_samples,
+        device=args.device,
         memory_budget=args.memory_budget * 1024 * 1024, threads=args.threads,
         risk_grid=args.risk_grid, robust_risks=args.robust_risks, tail=args.tail)
 
@@ -256,12 +271,17 @@ def _search(ready: Any, workers: int, refresh: Callable[[], None],
 
 
 def _describe(ready: Any) -> None:
+    from sme.figures.report import grid_text
+
+    points = (math.prod(ready.grid) if ready.grid
+              else ready.job.settings().resolution.max_points)
     searched = ", ".join(ready.space.names) or "nothing"
     fixed = ", ".join(f"{k}={v}" for k, v in ready.space.fixed.items())
     line = (f"sme: study {ready.study_name!r} in {ready.storage.label}: searching {searched}"
             + (f" (held: {fixed})" if fixed else "")
             + f"; baseline phase {ready.evaluator.baseline_phase}; "
-            f"{ready.evaluator.rows_per_trial} configurations per trial")
+            f"{ready.evaluator.rows_per_trial} configurations per trial, {points} Θ points "
+            f"each ({grid_text(ready.grid)})")
     print(line, file=sys.stderr)
 
 
@@ -271,6 +291,7 @@ def _finish(ready: Any, args: argparse.Namespace, interrupted: bool) -> int:
     from search.results import candidates, export_document, mark_best
     from search.study import study_progress
     from sme.commands.candidates import render_candidates
+    from sme.figures.report import grid_text
     from sme.files.export import write_export
 
     progress = study_progress(ready.study, ready.job.objective)
@@ -287,7 +308,7 @@ def _finish(ready: Any, args: argparse.Namespace, interrupted: bool) -> int:
             document = export_document(ready.study, best.trial, ready.storage.label)
             write_export(document, args.export, force=args.force)
             exported = args.export
-    resolution = ready.job.settings().describe()
+    resolution = {**ready.job.settings().describe(), "grid": ready.grid or None}
     if args.json:
         print(json.dumps({"study": ready.study_name, "storage": ready.storage.label,
                           "trials": progress.complete, "feasible": progress.feasible,
@@ -301,8 +322,8 @@ def _finish(ready: Any, args: argparse.Namespace, interrupted: bool) -> int:
                          else "")
                       + (f"; {progress.rejected} proposals outside the scenario's constraints "
                          "were rejected unanalysed" if progress.rejected else ""))
-        console.print(f"[dim]resolution: {resolution['points']} Θ points per latent dimension "
-                      f"(at most {resolution['max_points']} in all), "
+        points = math.prod(ready.grid) if ready.grid else resolution["max_points"]
+        console.print(f"[dim]resolution: {points} Θ points ({grid_text(ready.grid)}), "
                       f"{resolution['mc_samples']} Monte Carlo samples where needed, tie "
                       f"tolerance {resolution['kl_tie_rtol']:g} (relative)[/]")
         if ranked:

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     dyn = DynamicsSettings(learners=args.learners, steps=args.steps, epsilon=args.epsilon,
                            seed=args.seed, late_fraction=args.late)
     overrides = overrides_from(args, scenario)
-    with progress_bar("simulating") as update:
+    with progress_bar("simulating", "steps") as update:
         sim = simulate(scenario, overrides, settings_from(args), dyn, update)
     if plot is not None:
         from sme.figures.plots import save_trajectory

@@ -174,7 +174,14 @@ class Provenance(_Strict):
     storage: str | None = Field(default=None, min_length=1,
                                 description="journal file or URL, without credentials")
     points: int | None = Field(default=None, ge=2,
-                               description="Θ points per latent dimension of the analysis")
+                               description="Θ points of the analysis along a single latent "
+                               "dimension (--points N; see per_dimension for more)")
+    per_dimension: list[Annotated[int, Field(ge=1)]] | None = Field(
+        default=None, min_length=1, max_length=64,
+        description="Θ points per continuous latent dimension as --points gave them: one "
+        "count for every dimension, or one per dimension in the order of the latent sites "
+        "(absent: points for one dimension, 64 × 64 for two, 16 × 16 × 16 for three, 4096 "
+        "Sobol points above)")
     mc_samples: int | None = Field(default=None, ge=1)
     tail: Annotated[float, Field(gt=0.0, lt=0.5, allow_inf_nan=False)] | None = Field(
         default=None, description="quantile cut-off covering unbounded sides of the prior's "
@@ -409,6 +416,9 @@ def document_from_analysis(analysis: Analysis, **provenance: Any) -> ExportedPri
         "provenance": {"tool": "sme", "tool_version": __version__,
                        "created": datetime.now(UTC).replace(microsecond=0),
                        "points": resolution.points, "mc_samples": resolution.mc_samples,
-                       "tail": resolution.tail, **provenance},
+                       "tail": resolution.tail,
+                       **({"per_dimension": list(resolution.per_dimension)}
+                          if resolution.per_dimension is not None else {}),
+                       **provenance},
     }
     return validate(data, f"scenario {scenario.name!r}")

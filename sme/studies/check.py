@@ -44,6 +44,9 @@ class CheckResult:
     sha256_matches: bool = True
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Θ points of the re-analysis, and per latent coordinate (``[64, 64]``; ``[]``: Sobol)
+    theta_points: int = 0
+    grid: list[int] = field(default_factory=list)
 
     @property
     def same(self) -> bool:
@@ -177,6 +180,7 @@ def check_document(document: ExportedPrior, scenario: Scenario, settings: Settin
     analysis = analyze(scenario, values, settings)
     result.phase = analysis.phase.value
     result.bn_set = list(analysis.bn_set)
+    result.theta_points, result.grid = analysis.theta_points, list(analysis.grid)
     if analysis.objective_risks is not None:
         result.verdict = analysis.objective_risks.verdict
     return result

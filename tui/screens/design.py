@@ -17,6 +17,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Static
 
 from sme.analysis import Analysis
+from sme.figures.report import grid_text
 from tui import engine
 from tui.screens.base import WorkbenchScreen
 from tui.widgets.bn_set import BerkNashSet
@@ -129,7 +130,7 @@ class DesignScreen(WorkbenchScreen):
             "best responses", render_best_response(result.best_response))
         warnings = Text("\n".join(f"⚠ {w}" for w in result.warnings), style="yellow")
         self.query_one("#warnings", Static).update(warnings)
-        points = self.bench.settings.resolution.points
         timing = self.sme.timing_text(seconds, "analysed in")
-        self.query_one(StatusBar).set_message(f"{result.phase.value} · {points} Θ points",
-                                              timing)
+        self.query_one(StatusBar).set_message(
+            f"{result.phase.value} · {result.theta_points} Θ points ({grid_text(result.grid)})",
+            timing)

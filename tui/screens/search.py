@@ -144,7 +144,8 @@ class SearchScreen(WorkbenchScreen):
             sampler=str(sampler), seed=self._int("seed", allow_blank=True),
             storage=self.query_one("#storage", Input).value.strip() or None,
             study=self.query_one("#study", Input).value.strip() or None,
-            points=bench.settings.resolution.points, device=bench.settings.device,
+            points=bench.settings.resolution.points,
+            per_dimension=bench.settings.resolution.per_dimension, device=bench.settings.device,
         )
 
     @on(Button.Pressed, "#start")

@@ -95,7 +95,9 @@ class SimulateScreen(WorkbenchScreen):
 
         resolution = bench.settings.resolution
         settings = replace(bench.settings, resolution=replace(
-            resolution, points=min(resolution.points, MAX_POINTS)))
+            resolution, points=min(resolution.points, MAX_POINTS),
+            per_dimension=None if resolution.per_dimension is None else tuple(
+                min(n, MAX_POINTS) for n in resolution.per_dimension)))
         try:
             timed = engine.simulation(bench.scenario, values, settings, dyn, progress)
         except Exception as exc:
