@@ -17,6 +17,7 @@ from search.storage import StorageSpec, resolve_storage
 from search.study import fail_stale_trials, open_study
 from sme.analysis import Settings, resolve_device
 from sme.runtime.errors import SMEError
+from sme.runtime.limits import MAX_SEED, check_device, check_seed
 from sme.runtime.resources import check_search_batch
 from sme.runtime.version import __version__
 from sme.scenario.declaration import Scenario, load_scenario
@@ -61,8 +62,8 @@ class SearchJob:
         return Settings(resolution=Resolution(points=self.points,
                                               mc_samples=self.mc_samples or base.mc_samples,
                                               tail=base.tail if self.tail is None else self.tail),
-                        device=resolve_device(self.device), memory_budget=self.memory_budget,
-                        risk_grid=self.risk_grid)
+                        device=resolve_device(check_device(self.device)),
+                        memory_budget=self.memory_budget, risk_grid=self.risk_grid)
 
 
 @dataclass
@@ -159,9 +160,9 @@ def prepare(job: SearchJob, worker: int = 0, clean_stale: bool = True) -> Prepar
                        job.robust_risks)
     storage = resolve_storage(job.storage, scenario.name)
     study_name = job.study or scenario.name
-    seed = job.seed
+    seed = None if job.seed is None else check_seed(job.seed)
     if seed is not None and job.sampler != "qmc":
-        seed += worker
+        seed = (seed + worker) % (MAX_SEED + 1)  # stays a valid seed
     sampler = make_sampler(job.sampler, seed)
     study, more = open_study(storage.open(), study_name, setup, job.objective, sampler,
                              storage.label)

@@ -18,6 +18,7 @@ from sme.cli import (
     int_at_least,
     parse_assignment,
     positive_int,
+    seed_int,
     warn,
 )
 
@@ -77,7 +78,7 @@ def add_parser(commands: Any) -> None:
                         choices=("tpe", "nsga2", "qmc", "random", "gp"),
                         help="Optuna sampler: tpe (default), nsga2, qmc (needs scipy), random, "
                         "gp (needs scipy)")
-    parser.add_argument("--seed", type=int, default=None,
+    parser.add_argument("--seed", type=seed_int, default=None,
                         help="seed the sampler: a search in one process is then reproducible")
     parser.add_argument("--objective", choices=("pareto", "scalar"), default="pareto",
                         help="pareto: fidelity, distance and margin as separate objectives "
