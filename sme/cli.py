@@ -265,11 +265,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_BAD_INPUT
         from sme.runtime.allocator import keep_freed_memory
         from sme.runtime.limits import check_threads
+        from sme.runtime.reading import forget_reads
         from sme.runtime.threads import apply_threads
 
         if getattr(args, "threads", None) is not None:
             args.threads = check_threads(args.threads, warn=warn)
         apply_threads(getattr(args, "threads", None))  # from cores and load, not inherited
+        forget_reads()  # a new command: only its own inputs are protected from its outputs
         keep_freed_memory()
         with warnings.catch_warnings():
             if not args.debug:

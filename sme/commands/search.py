@@ -193,9 +193,13 @@ def run(args: argparse.Namespace) -> int:
     from sme.runtime.resources import check_workers
 
     if args.export:
+        from search.storage import StorageSpec
         from sme.files.export import check_destination
 
-        check_destination(args.export, force=args.force)  # fails before the search
+        storage = StorageSpec(args.storage).local_file if args.storage else None
+        check_destination(args.export, force=args.force,  # fails before the search
+                          reads=[(args.scenario, "the scenario file"),
+                                 (storage, "the study's storage")])
     check_workers(args.workers, args.memory_budget * 1024 * 1024)
     job = _job(args)
     with quiet_optuna(), _threads(args.threads if args.workers == 1 else None):

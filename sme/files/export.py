@@ -24,6 +24,7 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -41,7 +42,7 @@ from pydantic import (
 )
 
 from sme.files.configfile import config_format, read_config
-from sme.files.outputs import check_output_directory
+from sme.files.outputs import Input, check_not_an_input, check_output_directory
 from sme.runtime.errors import ConfigError, SMEError
 from sme.runtime.version import __version__
 
@@ -319,14 +320,17 @@ def render(document: ExportedPrior, fmt: str) -> str:
     return comment + tomli_w.dumps(data)
 
 
-def check_destination(path: str | Path, force: bool = False) -> Path:
-    """Check before any work that an export can be written to ``path``: a known suffix, an
+def check_destination(path: str | Path, force: bool = False,
+                      reads: Iterable[Input] = ()) -> Path:
+    """Check before any work that an export can be written to ``path``: no input of this
+    command (``reads`` and the files read so far, ``--force`` or not), a known suffix, an
     existing directory, no directory of that name and (without ``force``) no file either.
 
     Raises:
         SMEError: one line naming the path and what is wrong.
     """
     file = Path(path)
+    check_not_an_input(file, reads)
     config_format(file)
     if file.is_dir():
         raise SMEError(f"{file}: is a directory")
@@ -340,6 +344,7 @@ def write_atomic(path: Path, text: str, force: bool = False) -> None:
     """Write ``text`` to ``path`` atomically: a temporary file in the same directory, flushed
     to disk, then moved into place (``os.replace``).  Without ``force`` an existing file is
     never overwritten (the final step is ``os.link``, which fails if the name exists)."""
+    check_not_an_input(path)
     if path.exists() and not force:
         raise SMEError(f"{path}: already exists; pass --force to overwrite it")
     directory = check_output_directory(path)
