@@ -18,7 +18,7 @@ from search.study import fail_stale_trials, open_study
 from sme.analysis import Settings, resolve_device
 from sme.runtime.errors import SMEError
 from sme.runtime.limits import MAX_SEED, check_device, check_seed
-from sme.runtime.resources import check_search_batch
+from sme.runtime.resources import check_margin_directions, check_search_batch
 from sme.runtime.version import __version__
 from sme.scenario.declaration import Scenario, load_scenario
 from sme.scenario.risks import risk_axes
@@ -149,6 +149,10 @@ def prepare(job: SearchJob, worker: int = 0, clean_stale: bool = True) -> Prepar
         if not risk_axes(scenario, job.risk_grid)[0]:
             raise SMEError(f"--robust-risks: scenario {scenario.name!r} declares no world "
                            "parameter with a range, so there are no objective risks to sweep")
+    margin = job.objective.margin
+    if margin.enabled and space.numeric:  # before the directions are drawn
+        check_margin_directions(margin.directions, margin.levels, job.batch,
+                                settings.memory_budget)
     evaluator = Evaluator(scenario, space, context, robust, job.objective, settings,
                           seed=DIRECTION_SEED, require_risks=job.robust_risks)
     check_search_batch(job.batch, evaluator.rows_per_trial, settings.memory_budget)
