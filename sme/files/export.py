@@ -41,6 +41,7 @@ from pydantic import (
     field_validator,
 )
 
+from priors.params import Param, ParamError
 from sme.files.configfile import config_format, read_config
 from sme.files.outputs import Input, check_not_an_input, check_output_directory
 from sme.runtime.errors import ConfigError, SMEError
@@ -205,6 +206,24 @@ class ExportedPrior(_Strict):
             raise ValueError(f"unsupported schema version {value!r}; this sme reads version "
                              f"{SCHEMA_VERSION}")
         return value
+
+
+def typed_value(name: str, param: Param, value: Any) -> Any:
+    """``value`` of parameter ``name`` as an exported file must store it, validated by its
+    declaration: a number (not a string or boolean) where the parameter is numeric or its
+    choices are all numbers.  Strings are accepted for numbers on a command line (``--set``),
+    never in an exported file, whose formats have typed numbers.
+
+    Raises:
+        ParamError: ``parameter 'lo': expected a number, got '-1.5' (a string ...)``.
+    """
+    numeric = param.choices is None or all(
+        isinstance(c, int | float) and not isinstance(c, bool) for c in param.choices)
+    if numeric and isinstance(value, str | bool):
+        kind = "a string" if isinstance(value, str) else "a boolean"
+        raise ParamError(f"parameter {name!r}: expected a number, got {value!r} ({kind}; "
+                         "write numbers without quotes)")
+    return param.validate(value)
 
 
 def risk_record(sweep: dict[str, Any]) -> dict[str, Any]:
