@@ -60,7 +60,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from search.journal_file import JournalLock, check_journal
-from sme.runtime.errors import SMEError
+from sme.runtime.errors import SMEError, naming_file
 from sme.runtime.reading import note_read
 
 #: suffix of the default journal file (``<scenario name>.sme-journal``)
@@ -406,7 +406,7 @@ def _journal_backend_class() -> type:
                 "trial_id" not in log and log.get("op_code") != _CREATE_TRIAL) for log in logs)
             self._sme_lock.acquire()
             try:
-                with open(self._sme_path, "ab") as handle:
+                with naming_file(self._sme_path), open(self._sme_path, "ab") as handle:
                     handle.write(text.encode("utf-8"))
                     handle.flush()
                     if commit:

@@ -44,7 +44,7 @@ from pydantic import (
 from priors.params import Param, ParamError
 from sme.files.configfile import config_format, read_config
 from sme.files.outputs import Input, check_not_an_input, check_output_directory
-from sme.runtime.errors import ConfigError, SMEError
+from sme.runtime.errors import ConfigError, SMEError, naming_file
 from sme.runtime.version import __version__
 
 if TYPE_CHECKING:
@@ -367,6 +367,12 @@ def write_atomic(path: Path, text: str, force: bool = False) -> None:
     if path.exists() and not force:
         raise SMEError(f"{path}: already exists; pass --force to overwrite it")
     directory = check_output_directory(path)
+    with naming_file(path):
+        _write_atomic(path, directory, text, force)
+
+
+def _write_atomic(path: Path, directory: Path, text: str, force: bool) -> None:
+    """The steps of :func:`write_atomic` after its checks."""
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
