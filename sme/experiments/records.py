@@ -202,7 +202,8 @@ def _rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
             except StopIteration:
                 return
             except csv.Error as exc:  # e.g. a field beyond the csv module's size limit
-                raise SMEError(f"{path}:{max(1, reader.line_num)}: unreadable CSV: {exc}"
+                # line_num counts the lines parsed before the one that failed
+                raise SMEError(f"{path}:{reader.line_num + 1}: unreadable CSV: {exc}"
                                ) from None
             line = reader.line_num
             if None in row:
