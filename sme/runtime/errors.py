@@ -67,8 +67,8 @@ def naming_file(path: str | os.PathLike[str]) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        if exc.filename is None:
-            exc.filename = os.fspath(path)
+        if exc.filename is None and exc.errno is not None and exc.strerror:
+            exc.filename = os.fspath(path)  # an OSError built from one message keeps it
         raise
 
 
