@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from sme.runtime.errors import ConfigError
-from sme.runtime.reading import note_read
 
 if TYPE_CHECKING:
     pass
@@ -88,7 +87,6 @@ def read_config(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{file}: is a directory, not a config file")
     if not file.is_file():
         raise ConfigError(f"{file}: no such file")
-    note_read(file, "a configuration file")
     try:
         size = file.stat().st_size
         if size > MAX_CONFIG_BYTES:

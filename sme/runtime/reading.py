@@ -1,10 +1,12 @@
 """The files this command reads: noted where they are opened, so that no output of the same
 command may replace one of them (:func:`sme.files.outputs.check_output_directory` decides).
 
-A command's inputs are its scenario file, its storage (a journal file or an SQLite database),
-its configuration files and its logs.  :func:`forget_reads` starts a new command (the
-command line calls it first; a long-lived program may keep accumulating, which only refuses
-more).
+A command's inputs noted here are its scenario file, its storage (a journal file or an
+SQLite database) and its record logs.  Configuration files (``--prior``) are not: no command
+line writes an export or figure where it reads one (the suffixes differ), and the TUI may
+save an edited prior over the file it opened.  :func:`forget_reads` starts a new command
+(the command line calls it first; a long-lived program keeps accumulating, which only
+refuses more).
 """
 
 from __future__ import annotations
