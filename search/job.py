@@ -164,7 +164,10 @@ def prepare(job: SearchJob, worker: int = 0, clean_stale: bool = True) -> Prepar
                        job.robust_risks)
     storage = resolve_storage(job.storage, scenario.name)
     study_name = job.study or scenario.name
-    seed = None if job.seed is None else check_seed(job.seed)
+    try:
+        seed = None if job.seed is None else check_seed(job.seed)
+    except SMEError as exc:
+        raise SMEError(f"--seed: {exc}") from None
     if seed is not None and job.sampler != "qmc":
         seed = (seed + worker) % (MAX_SEED + 1)  # stays a valid seed
     sampler = make_sampler(job.sampler, seed)
