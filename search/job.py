@@ -17,7 +17,8 @@ from search.storage import StorageSpec, resolve_storage
 from search.study import fail_stale_trials, open_study
 from sme.analysis import Settings, resolve_device, theta_grid
 from sme.runtime.errors import SMEError
-from sme.runtime.resources import check_search_batch
+from sme.runtime.limits import MAX_SEED, check_device, check_seed
+from sme.runtime.resources import check_margin_directions, check_search_batch
 from sme.runtime.version import __version__
 from sme.scenario.declaration import Scenario, load_scenario
 from sme.scenario.risks import risk_axes
@@ -64,8 +65,8 @@ class SearchJob:
                                               per_dimension=self.per_dimension,
                                               mc_samples=self.mc_samples or base.mc_samples,
                                               tail=base.tail if self.tail is None else self.tail),
-                        device=resolve_device(self.device), memory_budget=self.memory_budget,
-                        risk_grid=self.risk_grid)
+                        device=resolve_device(check_device(self.device)),
+                        memory_budget=self.memory_budget, risk_grid=self.risk_grid)
 
 
 @dataclass
@@ -158,6 +159,10 @@ def prepare(job: SearchJob, worker: int = 0, clean_stale: bool = True) -> Prepar
         if not risk_axes(scenario, job.risk_grid)[0]:
             raise SMEError(f"--robust-risks: scenario {scenario.name!r} declares no world "
                            "parameter with a range, so there are no objective risks to sweep")
+    margin = job.objective.margin
+    if margin.enabled and space.numeric:  # before the directions are drawn
+        check_margin_directions(margin.directions, margin.levels, job.batch,
+                                settings.memory_budget)
     evaluator = Evaluator(scenario, space, context, robust, job.objective, settings,
                           seed=DIRECTION_SEED, require_risks=job.robust_risks)
     check_search_batch(job.batch, evaluator.rows_per_trial, settings.memory_budget)
@@ -175,9 +180,12 @@ def prepare(job: SearchJob, worker: int = 0, clean_stale: bool = True) -> Prepar
                        job.robust_risks, per_dimension=not legacy)
     storage = resolve_storage(job.storage, scenario.name)
     study_name = job.study or scenario.name
-    seed = job.seed
+    try:
+        seed = None if job.seed is None else check_seed(job.seed)
+    except SMEError as exc:
+        raise SMEError(f"--seed: {exc}") from None
     if seed is not None and job.sampler != "qmc":
-        seed += worker
+        seed = (seed + worker) % (MAX_SEED + 1)  # stays a valid seed
     sampler = make_sampler(job.sampler, seed)
     study, more = open_study(storage.open(), study_name, setup, job.objective, sampler,
                              storage.label)

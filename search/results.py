@@ -229,7 +229,7 @@ def open_study(scenario_path: str | None, study: str | None, storage: str | None
                        "storage URL")
     if spec.is_journal_file and not Path(spec.raw).is_file():
         raise SMEError(f"no study file {spec.raw}; run `sme search` first or pass --storage")
-    backend = spec.open()
+    backend = spec.open(create=False)
     try:
         loaded = optuna.load_study(study_name=name, storage=backend)
     except KeyError:

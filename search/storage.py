@@ -24,6 +24,18 @@ in Optuna 5.0), so journal trials are checked by the process that ran them inste
 trial records its host and process id, and a trial whose process on this machine has exited
 is failed and retried the same way.
 
+Reading and creating.  Only ``sme search`` creates a storage (``StorageSpec.open(create=True)``);
+commands that read a study open it with ``create=False``, which refuses a journal file or an
+SQLite file that does not exist and a database without Optuna's tables, and changes nothing.
+A database that holds tables but none of Optuna's (someone's own SQLite file) is refused by
+every command, untouched, as a file that is not a journal is.
+
+Concurrent creation.  Several processes starting on one new database at once (the usual
+start of a distributed search) race to create Optuna's tables and its schema version
+records; the loser of each race gets "table already exists" or a unique-key violation.
+:func:`open_database` retries the creation of Optuna's ``RDBStorage`` after such an error
+(every creation step is skipped when already done), for SQLite, PostgreSQL and MySQL alike.
+
 Credentials in a URL (the password, and query parameters such as ``password=``) are never
 printed, logged or exported: :func:`redact` replaces them with ``***`` and every message built
 from a storage goes through :func:`redact_text`.  The same file or URL can be opened with
@@ -33,10 +45,13 @@ sycophancy`` or ``optuna-dashboard sycophancy.sme-journal``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
+import random
 import re
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -45,7 +60,8 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from search.journal_file import JournalLock, check_journal
-from sme.runtime.errors import SMEError
+from sme.runtime.errors import SMEError, naming_file
+from sme.runtime.reading import note_read
 
 #: suffix of the default journal file (``<scenario name>.sme-journal``)
 JOURNAL_SUFFIX = ".sme-journal"
@@ -66,6 +82,17 @@ _DRIVERS = {"postgresql": "psycopg[binary]", "postgres": "psycopg[binary]",
             "mysql": "pymysql", "redis": "redis"}
 #: URL schemes (before any ``+driver``) that name an Optuna storage
 KNOWN_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "redis")
+#: tables Optuna's ``RDBStorage`` creates (``optuna.storages._rdb.models``, and Alembic's)
+OPTUNA_TABLES = frozenset({
+    "studies", "version_info", "study_directions", "study_user_attributes",
+    "study_system_attributes", "trials", "trial_user_attributes", "trial_system_attributes",
+    "trial_params", "trial_values", "trial_intermediate_values", "trial_heartbeats",
+    "alembic_version"})
+#: tries at creating Optuna's tables while other processes create them too
+SCHEMA_ATTEMPTS = 12
+#: fragments of the errors a lost schema-creation race gives (lower case)
+_RACE_MESSAGES = ("already exists", "unique constraint", "duplicate", "database is locked",
+                  "deadlock", "could not serialize", "concurrent")
 #: PostgreSQL drivers a bare ``postgresql://`` URL may use, preferred first: (module, dialect)
 _POSTGRES_DRIVERS = (("psycopg", "postgresql+psycopg"), ("psycopg2", "postgresql+psycopg2"))
 
@@ -151,14 +178,28 @@ class StorageSpec:
         """How the storage is shown and exported: the journal path, or the URL redacted."""
         return redact(self.raw)
 
-    def open(self) -> Any:
+    @property
+    def local_file(self) -> Path | None:
+        """The file that holds the storage on this machine: the journal file, or an SQLite
+        URL's database file; ``None`` for a server or an in-memory database."""
+        if self.is_journal_file:
+            return Path(self.raw)
+        return _sqlite_file(self.raw)
+
+    def open(self, create: bool = True) -> Any:
         """The Optuna storage object; one-line :class:`SMEError` on failure.
 
+        With ``create`` false (commands that only read a study) a storage that does not
+        exist, or holds no Optuna tables, is refused and nothing is created or changed.
         Database storages record heartbeats (see the module docstring)."""
         import optuna
 
         if self.is_journal_file:
-            return _open_journal(Path(self.raw))
+            path = Path(self.raw)
+            if not create and not path.is_dir() and not path.is_file():
+                raise SMEError(f"no study file {path}; run `sme search` first or pass "
+                               "--storage")
+            return _open_journal(path)
         scheme = self.raw.split("://", 1)[0].lower()
         if scheme.split("+")[0] not in KNOWN_SCHEMES:
             raise SMEError(
@@ -169,11 +210,10 @@ class StorageSpec:
                 from optuna.storages.journal import JournalRedisBackend
 
                 return optuna.storages.JournalStorage(JournalRedisBackend(self.raw))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                return optuna.storages.RDBStorage(
-                    database_url(self.raw), heartbeat_interval=HEARTBEAT_SECONDS,
-                    grace_period=GRACE_SECONDS, heartbeat_stale_trial_callback=retry_callback())
+            _check_database(self, create)
+            return open_database(database_url(self.raw))
+        except SMEError:
+            raise
         except ImportError as exc:
             package = getattr(exc, "name", None) or _DRIVERS.get(scheme.split("+")[0], "")
             hint = _DRIVERS.get(scheme.split("+")[0], package)
@@ -185,6 +225,109 @@ class StorageSpec:
             raise SMEError(
                 f"storage {self.label}: cannot open it: {redact_text(first, self.raw)}"
             ) from None
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of an SQLite URL (``sqlite:///rel.db``, ``sqlite:////abs.db``);
+    ``None`` for other URLs, in-memory databases and ``file:`` URIs."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.split("+")[0].lower() != "sqlite":
+        return None
+    path = unquote(rest.split("?", 1)[0])
+    if not path.startswith("/"):
+        return None  # sqlite://host/..., not a file URL
+    path = path[1:]
+    if path in ("", ":memory:") or path.startswith("file:"):
+        return None
+    return Path(path)
+
+
+def _tables(spec: StorageSpec) -> set[str]:
+    """The tables of the database ``spec`` names, read without changing it (an SQLite file
+    is opened read-only; a server database through SQLAlchemy's inspector)."""
+    file = _sqlite_file(spec.raw)
+    if file is not None:
+        import sqlite3
+
+        try:
+            uri = f"file:{quote(str(file.resolve()))}?mode=ro"
+            with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
+                rows = connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise SMEError(f"storage {spec.label}: {file} is not a readable SQLite database "
+                           f"({exc}); the file was left as it is") from None
+        return {str(row[0]) for row in rows}
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(database_url(spec.raw))
+    try:
+        return set(sqlalchemy.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _check_database(spec: StorageSpec, create: bool) -> None:
+    """Refuse, before Optuna may create anything, a database that is not Optuna's: one that
+    holds tables but none of Optuna's, and (unless ``create``) one that does not exist or
+    holds no study tables.  A new SQLite file and a server database are left to Optuna when
+    ``create`` is true."""
+    file = _sqlite_file(spec.raw)
+    if file is not None:
+        note_read(file, "the study's storage")
+        if not file.exists():
+            if create:
+                return
+            raise SMEError(f"storage {spec.label}: no such database file {file}; run "
+                           "`sme search` first or check the URL")
+        if file.is_dir():
+            raise SMEError(f"storage {spec.label}: {file} is a directory")
+    elif create:
+        return  # a server database: Optuna creates its tables in the database named
+    tables = _tables(spec)
+    if tables and not tables & OPTUNA_TABLES:
+        shown = ", ".join(sorted(tables)[:3]) + (", …" if len(tables) > 3 else "")
+        raise SMEError(f"storage {spec.label}: not an Optuna storage (it holds the tables "
+                       f"{shown} and none of Optuna's); the database was left as it is")
+    if not create and "studies" not in tables:
+        raise SMEError(f"storage {spec.label}: holds no Optuna study (no Optuna tables); run "
+                       "`sme search` first or check the URL")
+
+
+def _lost_a_race(exc: BaseException) -> bool:
+    """True when ``exc`` (or an exception it was raised from) is what a process gets when
+    another one created the same table or schema record first."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if any(fragment in str(current).lower() for fragment in _RACE_MESSAGES):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def open_database(url: str, attempts: int = SCHEMA_ATTEMPTS) -> Any:
+    """Optuna's ``RDBStorage`` on ``url``, with heartbeats (see the module docstring),
+    creating its tables when needed; creation that loses a race with another process is
+    retried after a short random wait, at most ``attempts`` times."""
+    import optuna
+
+    def create() -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.storages.RDBStorage(
+                url, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
+                heartbeat_stale_trial_callback=retry_callback())
+
+    for attempt in range(attempts - 1):
+        try:
+            return create()
+        except Exception as exc:
+            if not _lost_a_race(exc):
+                raise
+            time.sleep(random.uniform(0.05, 0.25) * (1 + attempt))
+    return create()
 
 
 def database_url(url: str) -> str:
@@ -263,7 +406,7 @@ def _journal_backend_class() -> type:
                 "trial_id" not in log and log.get("op_code") != _CREATE_TRIAL) for log in logs)
             self._sme_lock.acquire()
             try:
-                with open(self._sme_path, "ab") as handle:
+                with naming_file(self._sme_path), open(self._sme_path, "ab") as handle:
                     handle.write(text.encode("utf-8"))
                     handle.flush()
                     if commit:
@@ -317,6 +460,7 @@ def _open_journal(path: Path) -> Any:
 
     if path.is_dir():
         raise SMEError(f"storage {path}: is a directory; give a journal file name")
+    note_read(path, "the study's storage")
     if not path.parent.is_dir():
         raise SMEError(f"storage {path}: directory {path.parent} does not exist")
     check_journal(path)  # never write to a file that is not recognisably a journal

@@ -259,6 +259,10 @@ def open_study(storage: Any, name: str, setup: Mapping[str, Any], objective: Obj
     if recorded is None:
         raise SMEError(f"study {name!r} in {storage_label} was not created by `sme search`; "
                        "choose another name with --study")
+    if not isinstance(recorded, Mapping):
+        raise SMEError(f"study {name!r} in {storage_label}: its {SETUP_KEY} attribute is a "
+                       f"{type(recorded).__name__}, not a mapping (the study was not made by "
+                       "`sme search`, or was edited); choose another name with --study")
     return study, compare_setup(recorded, setup, name)
 
 
@@ -287,8 +291,8 @@ def compare_setup(recorded: Mapping[str, Any], setup: Mapping[str, Any], name: s
                 f"({_diff(old, new)}); rerun with the original options or start a new study "
                 "with --study NAME")
     notes = []
-    old_sha = (recorded.get("scenario") or {}).get("sha256")
-    new_sha = (setup.get("scenario") or {}).get("sha256")
+    old_sha, new_sha = (part.get("sha256") if isinstance(part, Mapping) else None
+                        for part in (recorded.get("scenario"), setup.get("scenario")))
     if old_sha and new_sha and old_sha != new_sha:
         notes.append(f"the scenario file changed since study {name!r} began; earlier trials "
                      "were computed with the old file")

@@ -10,15 +10,23 @@ https://optuna.readthedocs.io/en/stable/tutorial/10_key_features/004_distributed
 The parent only watches the study.  Workers run in their own process group, so Ctrl-C at the
 terminal reaches the parent alone: the first press asks every worker to stop after its
 current batch, a second press makes them fail their current batch and exit at once.
+
+Workers end with their parent, whatever ends it (SIGTERM, SIGKILL, a crash): on Linux each
+worker asks the kernel for SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``), and
+everywhere a thread of the worker watches its parent's process id and kills the worker when
+the parent is gone (:func:`die_with_parent`).  A trial a killed worker was running is left
+RUNNING and is failed and retried by the next search, as after ``kill -9``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import queue
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +39,41 @@ from sme.runtime.threads import threads_for
 
 #: seconds between two looks at the study while workers run
 POLL_SECONDS = 0.5
+#: seconds between two looks of a worker at its parent (where the kernel does not signal)
+PARENT_WATCH_SECONDS = 0.5
+#: ``PR_SET_PDEATHSIG`` of Linux's ``prctl`` (linux/prctl.h)
+_PR_SET_PDEATHSIG = 1
+
+
+def _kill_self() -> None:
+    with contextlib.suppress(OSError):
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+    os._exit(1)
+
+
+def die_with_parent(parent: int) -> bool:
+    """Make this process end when the process ``parent`` ends: ``PR_SET_PDEATHSIG``
+    (SIGKILL) on Linux, and a daemon thread that checks every :data:`PARENT_WATCH_SECONDS`
+    that ``os.getppid()`` is still ``parent``.  Ends this process at once if ``parent`` is
+    already gone.  Returns True when the kernel will signal (Linux)."""
+    kernel = False
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            kernel = libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            kernel = False
+    if os.getppid() != parent:  # died before the request took effect
+        _kill_self()
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_WATCH_SECONDS)
+            if os.getppid() != parent:
+                _kill_self()
+
+    threading.Thread(target=watch, name="sme-parent-watch", daemon=True).start()
+    return kernel
 
 
 @dataclass
@@ -44,9 +87,12 @@ class WorkerReport:
 
 
 def _worker_main(job: SearchJob, index: int, quota: int, threads: int, reports: Any,
-                 stop_event: Any) -> None:
-    """Entry point of a worker process."""
+                 stop_event: Any, parent: int | None = None) -> None:
+    """Entry point of a worker process (``parent``: the process id it ends with)."""
     import warnings
+
+    if parent is not None:
+        die_with_parent(parent)
 
     setpgrp = getattr(os, "setpgrp", None)
     if setpgrp is not None:  # Ctrl-C at the terminal goes to the parent, which relays it
@@ -98,7 +144,8 @@ def run_workers(job: SearchJob, quotas: list[int],
     share = [(k, q) for k, q in enumerate(quotas) if q > 0]
     threads = threads_for(job.threads, workers=len(share))  # never more than the cores
     processes = {k: context.Process(target=_worker_main,
-                                    args=(job, k, q, threads, reports, stop_event),
+                                    args=(job, k, q, threads, reports, stop_event,
+                                          os.getpid()),
                                     name=f"sme-search-worker-{k}")
                  for k, q in share}
     presses = 0

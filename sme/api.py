@@ -68,6 +68,7 @@ def _settings(settings: Settings | None, points: Points, mc_samples: int | None,
               device: str, tail: float | None, default_points: int = 401) -> Settings:
     from priors.compile import Resolution
     from sme.analysis import Settings, resolve_device
+    from sme.runtime.limits import check_device
 
     if settings is not None:
         return settings
@@ -76,7 +77,7 @@ def _settings(settings: Settings | None, points: Points, mc_samples: int | None,
     resolution = Resolution(points=count, per_dimension=per_dimension,
                             mc_samples=mc_samples or base.mc_samples,
                             tail=base.tail if tail is None else tail)
-    return Settings(resolution=resolution, device=resolve_device(device))
+    return Settings(resolution=resolution, device=resolve_device(check_device(device)))
 
 
 def _values(scenario: Scenario, values: Mapping[str, Any] | None,
@@ -168,6 +169,12 @@ def simulate(scenario: Scenario | str | os.PathLike[str],
         raise SMEError(f"late: expected a share in (0, 1], got {late!r}")
     if not 0.0 <= epsilon <= 1.0:
         raise SMEError(f"epsilon: expected a probability in [0, 1], got {epsilon!r}")
+    from sme.runtime.limits import check_seed
+
+    try:
+        seed = check_seed(seed)
+    except SMEError as exc:
+        raise SMEError(f"seed: {exc}") from None
     model = _scenario(scenario)
     dyn = DynamicsSettings(learners=learners, steps=steps, epsilon=epsilon, seed=seed,
                            late_fraction=late)

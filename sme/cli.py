@@ -83,6 +83,36 @@ def points_spec(text: str) -> tuple[int, ...]:
 points_spec.__name__ = "Θ points"
 
 
+def _checked(check: Callable[[str], Any], name: str) -> Callable[[str], Any]:
+    """An argparse ``type`` made of a check of :mod:`sme.runtime.limits` (its one-line
+    message becomes argparse's)."""
+
+    def parse(text: str) -> Any:
+        from sme.runtime.errors import SMEError
+
+        try:
+            return check(text)
+        except SMEError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = name
+    return parse
+
+
+def seed_int(text: str) -> int:
+    """An argparse ``type`` for ``--seed``: an integer from 0 to 2**32 − 1."""
+    from sme.runtime.limits import check_seed
+
+    return _checked(check_seed, "seed")(text)
+
+
+def device_name(text: str) -> str:
+    """An argparse ``type`` for ``--device``: auto, cpu, cuda or an existing cuda:N."""
+    from sme.runtime.limits import check_device
+
+    return _checked(check_device, "device")(text)
+
+
 def tail_quantile(text: str) -> float:
     """An argparse ``type`` for ``--tail``: a probability in ``[1e-15, 0.5)`` (below 1e-15,
     ``1 − Q`` rounds to 1 in double precision)."""
@@ -133,8 +163,8 @@ def add_value_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_numeric_options(parser: argparse.ArgumentParser, default_points: int = 401) -> None:
-    parser.add_argument("--device", default="auto",
-                        help="torch device: auto (cuda when present), cpu or cuda")
+    parser.add_argument("--device", default="auto", type=device_name,
+                        help="torch device: auto (cuda when present), cpu, cuda or cuda:N")
     parser.add_argument("--points", type=points_spec, default=None, metavar="N|NxM",
                         help="Θ points per latent dimension: N along each, or one count per "
                         "continuous latent dimension in the order of the latent sites (64x16)"
@@ -283,6 +313,9 @@ def warn(message: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sme`` console script (the error boundary: see the module
     docstring)."""
+    from sme.runtime.limits import sanitize_thread_environment
+
+    sanitize_thread_environment(warn=warn)  # before OpenBLAS reads it when NumPy loads
     from sme.runtime.errors import describe_failure
 
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
@@ -293,9 +326,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return EXIT_BAD_INPUT
         from sme.runtime.allocator import keep_freed_memory
+        from sme.runtime.limits import check_threads
+        from sme.runtime.reading import forget_reads
         from sme.runtime.threads import apply_threads
 
+        if getattr(args, "threads", None) is not None:
+            args.threads = check_threads(args.threads, warn=warn)
         apply_threads(getattr(args, "threads", None))  # from cores and load, not inherited
+        forget_reads()  # a new command: only its own inputs are protected from its outputs
         keep_freed_memory()
         with warnings.catch_warnings():
             if not args.debug:

@@ -614,6 +614,19 @@ CONFIG_FILES = [
                  id="yaml-top-level-list"),
     pytest.param(_text("doc.toml", "a = 1\na = 2\n"), ["doc.toml", "invalid TOML"],
                  id="toml-duplicate-key"),
+    pytest.param(_text("doc.json", json.dumps(edited("parameters", "prior", "lo", value=1.0))
+                       .replace('"lo": 1.0', '"lo": -9.5, "lo": 1.0')),
+                 ["doc.json", "duplicate key 'lo'"], id="json-duplicate-key"),
+    pytest.param(_text("doc.yaml", yaml.safe_dump(edited("parameters", "prior", "lo",
+                                                         value=1.0))
+                       .replace("    lo: 1.0\n", "    lo: -9.5\n    lo: 1.0\n")),
+                 ["doc.yaml", "duplicate key 'lo'"], id="yaml-duplicate-key"),
+    pytest.param(_document("doc.json", edited("parameters", "prior", "lo", value="-1.5")),
+                 ["doc.json", "parameters.prior.lo", "expected a number", "'-1.5'"],
+                 id="number-as-a-string"),
+    pytest.param(_document("doc.yaml", edited("parameters", "world", "m0", value="1")),
+                 ["doc.yaml", "parameters.world.m0", "expected a number"],
+                 id="world-number-as-a-string"),
     pytest.param(_huge, ["huge.toml", "too large", "4194304"], id="huge-file"),
     pytest.param(_text("doc.toml", ""), ["doc.toml"], id="empty-toml"),
     pytest.param(_text("doc.json", ""), ["doc.json", "invalid JSON"], id="empty-json"),
@@ -1328,6 +1341,9 @@ RESOURCES = [
                  ["--batch 100000000", "--memory-budget 512 MB"], id="search-batch"),
     pytest.param(lambda d: [*SEARCH, "--workers", str(10**6)],
                  ["--workers 1000000", "memory"], id="search-workers"),
+    pytest.param(lambda d: [*SEARCH, "--margin-directions", str(10**8)],
+                 ["--margin-directions 100000000", "--memory-budget 512 MB"],
+                 id="search-margin-directions"),
 ]
 
 
@@ -1492,3 +1508,204 @@ def test_the_point_estimate_is_the_points_built(continuous: int, discrete: list[
     sites = {"theta": (torch.Size([len(axes)]), axes)}
     built = build_points(sites, 1, points, max_points, torch.float64, torch.device("cpu"))
     assert point_count(sites, points, max_points) == built.log_volume.shape[1]
+
+
+# --------------------------------------------------------------------------- third round
+
+
+def _copied(tmp_path: Path, searched: Path, name: str) -> Path:
+    journal = tmp_path / name
+    journal.write_bytes(searched.read_bytes())
+    return journal
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["plain", "force"])
+def test_an_output_is_never_a_file_the_command_reads(tmp_path: Path, searched: Path,
+                                                    capsys: pytest.CaptureFixture[str],
+                                                    force: list[str]) -> None:
+    """`sme export --storage study.json -o study.json --force` used to replace the study's
+    journal with the export; an output that is an input is refused, --force or not, by
+    path, through a symbolic link and through a hard link."""
+    journal = _copied(tmp_path, searched, "study.json")
+    (tmp_path / "link.json").symlink_to(journal)
+    os.link(journal, tmp_path / "hard.json")
+    for output in ("study.json", "link.json", "hard.json"):
+        expect_bad_input(capsys, ["export", "--storage", "study.json", "--study",
+                                  "linear-gaussian", "--trial", "0", "-o", output, *force],
+                         [output, "the study's storage", "reads"])
+    assert journal.read_bytes() == searched.read_bytes()
+
+
+def test_an_output_found_to_be_an_input_only_while_writing_is_refused(
+        tmp_path: Path, searched: Path) -> None:
+    """The one place that decides (sme.files.outputs) also knows the files opened so far:
+    a journal found by study name, not named on the command line, is still protected."""
+    from sme.files.outputs import check_output_directory
+    from sme.runtime.reading import forget_reads, note_read
+
+    journal = _copied(tmp_path, searched, "found.json")
+    forget_reads()
+    check_output_directory(journal)  # nothing read yet: writable
+    note_read(journal, "the study's storage")
+    with pytest.raises(SMEError, match=r"found\.json: is the study's storage"):
+        check_output_directory(tmp_path / "." / "found.json")
+    forget_reads()
+
+
+def _foreign_sqlite(directory: Path) -> Path:
+    import sqlite3
+
+    path = directory / "contacts.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE people (name TEXT)")
+        connection.execute("INSERT INTO people VALUES ('Ada')")
+    return path
+
+
+@pytest.mark.parametrize("command", ["candidates", "export", "search"])
+def test_a_foreign_sqlite_database_is_refused_untouched(tmp_path: Path, command: str,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    database = _foreign_sqlite(tmp_path)
+    argv = {"candidates": ["candidates", "--study", "S"],
+            "export": ["export", "--study", "S", "--trial", "0", "-o", "out.toml"],
+            "search": SEARCH}[command]
+    expect_bad_input(capsys, [*argv, "--storage", f"sqlite:///{database}"],
+                     ["contacts.db", "not an Optuna storage", "people"],
+                     absent=[tmp_path / "out.toml", tmp_path / "linear-gaussian.sme-journal"])
+
+
+@pytest.mark.parametrize("command", ["candidates", "export"])
+def test_reading_commands_never_create_a_database(tmp_path: Path, command: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    argv = {"candidates": ["candidates", "--study", "S"],
+            "export": ["export", "--study", "S", "--trial", "0", "-o", "out.toml"]}[command]
+    expect_bad_input(capsys, [*argv, "--storage", "sqlite:///typo.db"],
+                     ["sqlite:///typo.db", "no such database file"],
+                     absent=[tmp_path / "typo.db", tmp_path / "out.toml"])
+    (tmp_path / "empty.db").touch()  # an empty SQLite file holds no study either
+    expect_bad_input(capsys, [*argv, "--storage", "sqlite:///empty.db"],
+                     ["empty.db", "no Optuna"], absent=[tmp_path / "out.toml"])
+    assert (tmp_path / "empty.db").stat().st_size == 0
+
+
+@pytest.mark.parametrize("argv,fragments", [
+    pytest.param([*SEARCH, "--seed", "-1"], ["--seed", "0 to 4294967295", "'-1'"],
+                 id="search-negative"),
+    pytest.param([*SEARCH, "--seed", str(2**80)], ["--seed", "0 to 4294967295"],
+                 id="search-2-80"),
+    pytest.param([*SIMULATE, "--seed", "-1"], ["--seed", "0 to 4294967295"],
+                 id="simulate-negative"),
+    pytest.param([*SIMULATE, "--seed", str(2**80)], ["--seed", "0 to 4294967295"],
+                 id="simulate-2-80"),
+    pytest.param([*SIMULATE, "--device", "cuda:99"], ["--device", "cuda:99"],
+                 id="simulate-cuda-99"),
+    pytest.param([*SEARCH, "--device", "cuda:99"], ["--device", "cuda:99"],
+                 id="search-cuda-99"),
+    pytest.param(["analyze", LINEAR, "--device", "tpu", *FAST], ["--device", "'tpu'"],
+                 id="analyze-unknown-device"),
+])
+def test_seeds_and_devices_are_checked_in_one_place(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str],
+                                                    argv: list[str], fragments: list[str]
+                                                    ) -> None:
+    expect_bad_input(capsys, argv, fragments,
+                     absent=[tmp_path / "linear-gaussian.sme-journal"])
+
+
+def test_limits_refuse_what_the_libraries_would_crash_on() -> None:
+    from sme.runtime.limits import MAX_SEED, check_device, check_seed, check_threads
+
+    assert check_seed("0") == 0 and check_seed(MAX_SEED) == MAX_SEED
+    for bad in (-1, MAX_SEED + 1, 2**80, "1.5", "x", True, "9" * 5000):
+        with pytest.raises(SMEError, match="expected a seed from 0 to 4294967295"):
+            check_seed(bad)
+    said: list[str] = []
+    assert check_threads(100000, cores=2, warn=said.append) == 2
+    assert check_threads(1, cores=2, warn=said.append) == 1
+    assert len(said) == 1 and "100000" in said[0]
+    with pytest.raises(SMEError):
+        check_threads(0, cores=2)
+    assert check_device("cpu") == "cpu" and check_device("auto") == "auto"
+    with pytest.raises(SMEError, match="cuda:99"):
+        check_device("cuda:99")  # absent here, or beyond the devices present
+    with pytest.raises(SMEError, match="expected auto, cpu, cuda or cuda:N"):
+        check_device("cuda:-1")
+
+
+def test_thread_counts_beyond_the_cores_are_lowered_not_crashed(tmp_path: Path) -> None:
+    """OMP_NUM_THREADS=100000 made OpenBLAS end the process with a segmentation fault when
+    NumPy loaded, and --threads 100000 failed in torch; both are lowered to the cores with
+    a warning."""
+    env = {**os.environ, "OMP_NUM_THREADS": "100000", "OPENBLAS_NUM_THREADS": "100000",
+           "PYTHONPATH": str(ROOT)}  # this checkout, whatever is installed
+    run = subprocess.run([sys.executable, "-m", "sme", "search", LINEAR, "--trials", "2",
+                          "--batch", "2", "--margin-directions", "0", "--risk-grid", "0",
+                          "--points", "21", "--threads", "100000", "--json"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "OMP_NUM_THREADS=100000 is more than" in run.stderr
+    assert "--threads 100000 is more than" in run.stderr
+    assert json.loads(run.stdout)["trials"] >= 1
+
+
+def test_a_setup_that_is_not_a_mapping_is_one_line(tmp_path: Path, searched: Path,
+                                                   capsys: pytest.CaptureFixture[str]
+                                                   ) -> None:
+    import optuna
+
+    from search.storage import StorageSpec
+
+    journal = _copied(tmp_path, searched, "tampered.sme-journal")
+    study = optuna.load_study(study_name="linear-gaussian",
+                              storage=StorageSpec(str(journal)).open())
+    study.set_user_attr("sme_setup", "not a table")
+    expect_bad_input(capsys, ["search", LINEAR, "--trials", "8", "--batch", "4",
+                              "--margin-directions", "0", "--storage", str(journal), *FAST],
+                     ["sme_setup", "not a mapping"])
+
+
+def test_a_full_disk_names_the_file_being_written(tmp_path: Path, searched: Path,
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """``[Errno 28] No space left on device`` carries no file name of its own."""
+    import errno
+
+    import sme.files.export
+
+    journal = _copied(tmp_path, searched, "study.sme-journal")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(sme.files.export.os, "fsync", full)
+    expect_bad_input(capsys, ["export", "--storage", str(journal), "--study",
+                              "linear-gaussian", "--trial", "0", "-o", "out.toml"],
+                     ["out.toml", "No space left on device"], absent=[tmp_path / "out.toml"])
+
+
+def test_a_full_disk_names_the_figure(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from matplotlib.figure import Figure
+
+    def full(self: Any, *args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Figure, "savefig", full)
+    expect_bad_input(capsys, [*SIMULATE, "--plot", "s.png"],
+                     ["s.png", "No space left on device"], absent=[tmp_path / "s.png"])
+
+
+def test_the_tui_without_a_terminal_is_one_line(tmp_path: Path) -> None:
+    """Without a terminal the TUI ran on, writing escape codes to a file."""
+    with (tmp_path / "out").open("w") as out, (tmp_path / "err").open("w") as err:
+        code = subprocess.run([sys.executable, "-m", "sme", "tui", LINEAR],
+                              stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=tmp_path,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)},
+                              timeout=120).returncode
+    lines = (tmp_path / "err").read_text().splitlines()
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith("sme: error: tui: needs a terminal")
+    assert (tmp_path / "out").read_text() == ""

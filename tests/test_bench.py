@@ -92,8 +92,10 @@ def test_a_cuda_run_reports_the_cpu_figures_beside_it(monkeypatch: pytest.Monkey
     assert result["gpu_vs_cpu"] == pytest.approx(
         {"analysis": 10.0, "phase_diagram_200": 10.0, "simulate": 10.0})
     import sme.analysis
+    import sme.runtime.limits
 
     monkeypatch.setattr(sme.analysis, "resolve_device", lambda name: "cuda")
+    monkeypatch.setattr(sme.runtime.limits, "check_device", lambda name: name)
     assert main(["bench", "--device", "cuda"]) == 0
     out = capsys.readouterr().out
     assert "GPU vs CPU: analysis ×10.0" in out and "sme bench — cpu" in out

@@ -338,6 +338,30 @@ def test_a_record_with_an_unknown_key_names_file_line_and_key(
         " reward, parameters or observed sites of 'sycophancy')"]
 
 
+@pytest.mark.parametrize("name,text,fragments", [
+    pytest.param("runs.jsonl", '{"model": "m", "episode": 0, "round": 1, "action": "honest"}\n'
+                 '{"model": "m", "episode": Infinity, "round": 2, "action": "honest"}\n',
+                 [":2:", "'episode' must be an integer", "inf"], id="jsonl-infinite-episode"),
+    pytest.param("runs.jsonl", '{"model": "m", "episode": 0, "round": 1.5, "action": "honest"}\n',
+                 [":1:", "'round' must be an integer"], id="jsonl-fractional-round"),
+    pytest.param("runs.csv", "model,episode,round,action\nm,0,1,honest\n"
+                 f"m,0,2,\"{'x' * 200_000}\"\n", [":3:", "unreadable CSV", "field"],
+                 id="csv-huge-field"),
+])
+def test_a_broken_record_log_names_file_and_line(capsys: pytest.CaptureFixture[str],
+                                                 tmp_path: Path, name: str, text: str,
+                                                 fragments: list[str]) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run_cli(capsys, "experiment", "report", str(path), "--scenario",
+                             SYCOPHANCY)
+    lines = err.strip().splitlines()
+    assert (code, out, len(lines)) == (2, "", 1), err[-2000:]
+    assert lines[0].startswith(f"sme: error: {path}")
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
 def test_an_unknown_provider_is_one_line_and_writes_nothing(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, err = run_cli(capsys, "experiment", SYCOPHANCY, "--model", "nowhere/model",

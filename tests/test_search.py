@@ -551,3 +551,102 @@ def test_seeded_search_on_sycophancy_finds_a_safe_prior(
     # the assistant agrees iff P(up | agree) > 1/2, which needs a belief that a disputing user
     # is right more than half the time: every safe prior caps hi below 1/2
     assert report["prior"]["hi"] < 0.5
+
+
+# --------------------------------------------------------------------------- races, orphans
+
+#: this checkout's code in subprocesses, whatever is installed
+CHECKOUT_ENV = {**ENV, "PYTHONPATH": str(ROOT)}
+QUICK = ["--points", "21", "--margin-directions", "0", "--risk-grid", "0", "--threads", "1"]
+
+
+def test_storage_schema_creation_is_safe_when_searches_start_together(tmp_path: Path) -> None:
+    """Four searches started at once on a new SQLite database raced to create Optuna's
+    tables ('table studies already exists', 'UNIQUE constraint failed:
+    alembic_version.version_num'); every one must succeed.  The same code path
+    (search.storage.open_database) serves PostgreSQL."""
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    processes = [subprocess.Popen(
+        [sys.executable, "-m", "sme", "search", LINEAR, *QUICK, "--storage", url,
+         "--trials", "4", "--batch", "2", "--json"], cwd=tmp_path, env=CHECKOUT_ENV,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    results = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in processes]
+    for process in processes:
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+    assert all(code == 0 for code, _ in results), [err[-500:] for _, err in results]
+    study = load(url, "linear-gaussian")
+    assert sorted(t.number for t in study.trials) == list(range(len(study.trials)))
+    assert len(study.get_trials(states=(TrialState.COMPLETE,))) >= 4
+
+
+def test_a_lost_schema_race_is_retried(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+                                       ) -> None:
+    """What the loser of a creation race gets is retried; any other failure is not."""
+    calls: list[int] = []
+    real = optuna.storages.RDBStorage
+
+    def racing(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) < 3:
+            raise RuntimeError("(sqlite3.IntegrityError) UNIQUE constraint failed: "
+                               "alembic_version.version_num")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(optuna.storages, "RDBStorage", racing)
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    assert search.storage.open_database(url) is not None and len(calls) == 3
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        raise RuntimeError("connection refused")
+
+    calls.clear()
+    monkeypatch.setattr(optuna.storages, "RDBStorage", broken)
+    with pytest.raises(RuntimeError, match="connection refused"):
+        search.storage.open_database(url)
+    assert len(calls) == 1
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting to be reaped does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill"])
+def test_workers_end_with_their_parent(tmp_path: Path, signum: int) -> None:
+    """SIGTERM or SIGKILL of `sme search --workers 2` left both workers appending trials."""
+    journal = tmp_path / "linear-gaussian.sme-journal"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sme", "search", LINEAR, *QUICK, "--workers", "2", "--batch",
+         "2", "--trials", "100000"], cwd=tmp_path, env=CHECKOUT_ENV,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    try:
+        _wait_for_trials(journal, 4, process)
+        study = load(journal, "linear-gaussian")
+        workers = {t.user_attrs["worker"]["pid"] for t in study.trials
+                   if "worker" in t.user_attrs}
+        assert workers and process.pid not in workers
+        process.send_signal(signum)
+        process.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in workers), "a worker outlived its parent"
+        size = journal.stat().st_size
+        time.sleep(2)
+        assert journal.stat().st_size == size, "trials were appended after the parent died"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)

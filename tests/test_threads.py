@@ -41,6 +41,7 @@ def test_workers_never_run_more_threads_than_cores_and_a_loaded_machine_gets_one
 
 def test_a_users_choice_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sme.runtime.threads, "choose_threads", lambda workers=1: 7)
+    monkeypatch.setattr(sme.runtime.threads, "usable_cores", lambda: 8)
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     assert user_threads() is None and threads_for() == 7
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
@@ -48,6 +49,20 @@ def test_a_users_choice_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     assert threads_for(requested=2) == 2  # --threads beats the environment
     monkeypatch.setenv("OMP_NUM_THREADS", "lots")  # ignored, as torch ignores it
     assert threads_for() == 7
+    monkeypatch.setenv("OMP_NUM_THREADS", "100000")  # never more than the cores
+    assert user_threads() == 8 and threads_for(requested=100000) == 8
+
+
+def test_thread_variables_above_the_cores_are_lowered_before_numpy_loads() -> None:
+    from sme.runtime.limits import sanitize_thread_environment
+
+    cores = sme.runtime.threads.usable_cores()
+    environ = {"OMP_NUM_THREADS": "100000", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "x"}
+    said: list[str] = []
+    sanitize_thread_environment(environ, warn=said.append)
+    assert environ == {"OMP_NUM_THREADS": str(cores), "MKL_NUM_THREADS": "1",
+                       "OPENBLAS_NUM_THREADS": "x"}
+    assert len(said) == 1 and "OMP_NUM_THREADS=100000" in said[0]
 
 
 def test_the_command_line_applies_the_chosen_threads(monkeypatch: pytest.MonkeyPatch,

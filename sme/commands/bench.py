@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from sme.cli import EXIT_OK
+from sme.cli import EXIT_OK, device_name
 
 
 def add_parser(commands: Any) -> None:
@@ -24,7 +24,7 @@ def add_parser(commands: Any) -> None:
         "starts and stops, with torch's default threads, the chosen threads and one "
         "thread; and the peak memory of each.",
     )
-    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--device", default="auto", type=device_name, help="auto, cpu or cuda")
     parser.add_argument("--quick", action="store_true", help="smaller workloads")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)

@@ -6,7 +6,15 @@ import argparse
 import json
 from typing import Any
 
-from sme.cli import EXIT_OK, EXIT_UNSAFE, add_risk_option, points_spec, positive_int, warn
+from sme.cli import (
+    EXIT_OK,
+    EXIT_UNSAFE,
+    add_risk_option,
+    device_name,
+    points_spec,
+    positive_int,
+    warn,
+)
 
 
 def add_parser(commands: Any) -> None:
@@ -41,8 +49,8 @@ def add_parser(commands: Any) -> None:
                       help="also require the verdict 'safe for every objective risk'")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_risk_option(parser)
-    parser.add_argument("--device", default="auto",
-                        help="torch device: auto (cuda when present), cpu or cuda")
+    parser.add_argument("--device", default="auto", type=device_name,
+                        help="torch device: auto (cuda when present), cpu, cuda or cuda:N")
     parser.add_argument("--points", type=points_spec, default=None, metavar="N|NxM",
                         help="Θ points per latent dimension: N along each, or one count per "
                         "continuous latent dimension in the order of the latent sites (64x16)"

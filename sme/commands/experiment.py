@@ -15,6 +15,7 @@ from sme.cli import (
     add_value_options,
     overrides_from,
     positive_int,
+    seed_int,
     settings_from,
 )
 from sme.commands.search import _radius as _share
@@ -56,7 +57,7 @@ def add_parser(commands: Any) -> None:
                         help="episodes per condition (default 10)")
     parser.add_argument("--rounds", type=positive_int, default=30,
                         help="rounds per episode, one model call each (default 30)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the world's draws")
+    parser.add_argument("--seed", type=seed_int, default=0, help="seed of the world's draws")
     parser.add_argument("--log-dir", metavar="DIR",
                         help="Inspect log directory (default logs/<scenario>-<model>); "
                         "running the same command again resumes it")

@@ -39,11 +39,15 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from search.results import best_candidate, export_document, open_study
+    from search.storage import StorageSpec
     from search.study import quiet_optuna
     from sme.files.export import check_destination, write_export
 
-    if args.output:  # a bad suffix, directory or existing file fails before anything is read
-        check_destination(args.output, force=args.force)
+    if args.output:  # an input, a bad suffix, directory or existing file fails before reading
+        storage = StorageSpec(args.storage).local_file if args.storage else None
+        check_destination(args.output, force=args.force,
+                          reads=[(args.scenario, "the scenario file"),
+                                 (storage, "the study's storage")])
     with quiet_optuna():
         study, spec = open_study(args.scenario, args.study, args.storage)
         if args.best:

@@ -20,6 +20,7 @@ from sme.cli import (
     parse_assignment,
     points_from,
     positive_int,
+    seed_int,
     warn,
 )
 
@@ -79,7 +80,7 @@ def add_parser(commands: Any) -> None:
                         choices=("tpe", "nsga2", "qmc", "random", "gp"),
                         help="Optuna sampler: tpe (default), nsga2, qmc (needs scipy), random, "
                         "gp (needs scipy)")
-    parser.add_argument("--seed", type=int, default=None,
+    parser.add_argument("--seed", type=seed_int, default=None,
                         help="seed the sampler: a search in one process is then reproducible")
     parser.add_argument("--objective", choices=("pareto", "scalar"), default="pareto",
                         help="pareto: fidelity, distance and margin as separate objectives "
@@ -207,9 +208,13 @@ def run(args: argparse.Namespace) -> int:
     from sme.runtime.resources import check_workers
 
     if args.export:
+        from search.storage import StorageSpec
         from sme.files.export import check_destination
 
-        check_destination(args.export, force=args.force)  # fails before the search
+        storage = StorageSpec(args.storage).local_file if args.storage else None
+        check_destination(args.export, force=args.force,  # fails before the search
+                          reads=[(args.scenario, "the scenario file"),
+                                 (storage, "the study's storage")])
     check_workers(args.workers, args.memory_budget * 1024 * 1024)
     job = _job(args)
     with quiet_optuna(), _threads(args.threads if args.workers == 1 else None):

@@ -14,6 +14,7 @@ from sme.cli import (
     overrides_from,
     positive_int,
     progress_bar,
+    seed_int,
     settings_from,
 )
 
@@ -50,7 +51,7 @@ def add_parser(commands: Any) -> None:
                         help="probability of a random action each step (default 0)")
     parser.add_argument("--late", type=_probability, default=0.25,
                         help="share of final steps that counts as the long run (default 0.25)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=seed_int, default=0, help="random seed (default 0)")
     parser.add_argument("--plot", metavar="FILE",
                         help="also write the action shares over time (.png, .svg, .pdf)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")

@@ -34,7 +34,17 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the app until it is closed."""
+    """Run the app until it is closed (refused at once without a terminal)."""
+    import sys
+
+    from sme.runtime.errors import SMEError
+
+    missing = [name for name, stream in (("input", sys.stdin), ("output", sys.stdout))
+               if stream is None or not stream.isatty()]
+    if missing:
+        raise SMEError(f"tui: needs a terminal, but standard {' and '.join(missing)} "
+                       f"{'is' if len(missing) == 1 else 'are'} not one; use `sme analyze` "
+                       "or `sme search` in scripts")
     from tui.app import SMEApp
 
     app = SMEApp(Path(args.scenario) if args.scenario else None, overrides_from(args),

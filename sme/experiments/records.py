@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 
 from priors.params import ParamError
 from sme.runtime.errors import SMEError
+from sme.runtime.reading import note_read
 from sme.scenario.declaration import Scenario
 
 REQUIRED = ("model", "episode", "round", "action")
@@ -145,10 +147,10 @@ def read_records(path: Path, scenario: Scenario) -> list[Episode]:
         elif action not in scenario.action_names:
             raise SMEError(f"{where}: action {action!r} is not an action of "
                            f"{scenario.name!r} ({', '.join(scenario.action_names)})")
-        try:
-            episode, number = int(row["episode"]), int(row["round"])
-        except (TypeError, ValueError):
-            raise SMEError(f"{where}: 'episode' and 'round' must be integers") from None
+        episode, number = _integer(row["episode"]), _integer(row["round"])
+        if episode is None or number is None:
+            bad = "episode" if episode is None else "round"
+            raise SMEError(f"{where}: {bad!r} must be an integer, got {str(row[bad])[:40]!r}")
         condition = {k: v for k, v in row.items() if k in params and v not in ("", None)}
         try:
             checked = scenario.values(condition)
@@ -164,18 +166,49 @@ def read_records(path: Path, scenario: Scenario) -> list[Episode]:
     return episodes
 
 
+def _integer(value: Any) -> int | None:
+    """``value`` as an integer (an int, a float without a fraction, or its text), or None
+    (booleans, fractions, infinities, NaN, other text)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                value = float(text)
+            except ValueError:
+                return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
+
+
 def _rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
+    note_read(path, "a log this command reads")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SMEError(f"{path}: cannot be read ({exc})") from None
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(text.splitlines())
-        for line, row in enumerate(reader, start=2):
+        rows = iter(reader)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # e.g. a field beyond the csv module's size limit
+                # line_num counts the lines parsed before the one that failed
+                raise SMEError(f"{path}:{reader.line_num + 1}: unreadable CSV: {exc}"
+                               ) from None
+            line = reader.line_num
             if None in row:
                 raise SMEError(f"{path}:{line}: more fields than the header names")
             yield line, {k: v for k, v in row.items() if k is not None}
-        return
     for line, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sme.engine.phases import Phase
 from sme.files.outputs import check_output_directory
-from sme.runtime.errors import SMEError
+from sme.runtime.errors import SMEError, naming_file
 
 if TYPE_CHECKING:
     from priors.params import Param
@@ -292,7 +292,8 @@ def _save(fig: Any, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(fd)
     try:
-        fig.savefig(tmp, format=path.suffix.lstrip(".").lower())
+        with naming_file(path):
+            fig.savefig(tmp, format=path.suffix.lstrip(".").lower())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

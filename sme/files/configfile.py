@@ -1,8 +1,9 @@
 """Reading parameter values from configuration files (TOML, JSON, YAML).
 
-Only safe loaders are used (``tomllib``, ``json``, ``yaml.safe_load``): nothing in a
+Only safe loaders are used (``tomllib``, ``json``, YAML's ``SafeLoader``): nothing in a
 configuration file is ever executed, and YAML tags that would build Python objects are
-rejected.
+rejected.  A key given twice in one table is an error in every format (TOML's rule; JSON and
+YAML parsers would otherwise keep the last value silently).
 """
 
 from __future__ import annotations
@@ -20,6 +21,43 @@ from sme.runtime.errors import ConfigError
 
 if TYPE_CHECKING:
     pass
+
+
+class _DuplicateKey(ValueError):
+    """A JSON object with a key given twice (raised by :func:`_unique_pairs`)."""
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's pairs as a dict; a key given twice raises :class:`_DuplicateKey`."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _DuplicateKey(key)
+        data[key] = value
+    return data
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's ``SafeLoader`` refusing a mapping with a key given twice (merge keys ``<<``
+    still override, as YAML intends)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    duplicate = key in seen
+                except TypeError:  # an unhashable key: the base class says so
+                    continue
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        f"duplicate key {key!r}", key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep)
 
 #: configuration files larger than this are refused before parsing
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
@@ -63,13 +101,16 @@ def read_config(path: str | Path) -> dict[str, Any]:
         if fmt == "toml":
             data = tomllib.loads(text)
         elif fmt == "json":
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_unique_pairs)
         else:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: invalid TOML: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{file}:{exc.lineno}: invalid JSON: {exc.msg}") from exc
+    except _DuplicateKey as exc:
+        raise ConfigError(f"{file}: duplicate key {exc.args[0]!r} (a key may appear once in "
+                          "a table)") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark is not None else str(file)

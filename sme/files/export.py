@@ -24,6 +24,7 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -40,9 +41,10 @@ from pydantic import (
     field_validator,
 )
 
+from priors.params import Param, ParamError
 from sme.files.configfile import config_format, read_config
-from sme.files.outputs import check_output_directory
-from sme.runtime.errors import ConfigError, SMEError
+from sme.files.outputs import Input, check_not_an_input, check_output_directory
+from sme.runtime.errors import ConfigError, SMEError, naming_file
 from sme.runtime.version import __version__
 
 if TYPE_CHECKING:
@@ -216,6 +218,24 @@ class ExportedPrior(_Strict):
         return value
 
 
+def typed_value(name: str, param: Param, value: Any) -> Any:
+    """``value`` of parameter ``name`` as an exported file must store it, validated by its
+    declaration: a number (not a string or boolean) where the parameter is numeric or its
+    choices are all numbers.  Strings are accepted for numbers on a command line (``--set``),
+    never in an exported file, whose formats have typed numbers.
+
+    Raises:
+        ParamError: ``parameter 'lo': expected a number, got '-1.5' (a string ...)``.
+    """
+    numeric = param.choices is None or all(
+        isinstance(c, int | float) and not isinstance(c, bool) for c in param.choices)
+    if numeric and isinstance(value, str | bool):
+        kind = "a string" if isinstance(value, str) else "a boolean"
+        raise ParamError(f"parameter {name!r}: expected a number, got {value!r} ({kind}; "
+                         "write numbers without quotes)")
+    return param.validate(value)
+
+
 def risk_record(sweep: dict[str, Any]) -> dict[str, Any]:
     """The fields of a sweep's JSON (:meth:`sme.scenario.risks.RiskSweep.to_json`, or a search
     trial's record) that an exported file keeps."""
@@ -330,14 +350,17 @@ def render(document: ExportedPrior, fmt: str) -> str:
     return comment + tomli_w.dumps(data)
 
 
-def check_destination(path: str | Path, force: bool = False) -> Path:
-    """Check before any work that an export can be written to ``path``: a known suffix, an
+def check_destination(path: str | Path, force: bool = False,
+                      reads: Iterable[Input] = ()) -> Path:
+    """Check before any work that an export can be written to ``path``: no input of this
+    command (``reads`` and the files read so far, ``--force`` or not), a known suffix, an
     existing directory, no directory of that name and (without ``force``) no file either.
 
     Raises:
         SMEError: one line naming the path and what is wrong.
     """
     file = Path(path)
+    check_not_an_input(file, reads)
     config_format(file)
     if file.is_dir():
         raise SMEError(f"{file}: is a directory")
@@ -351,9 +374,16 @@ def write_atomic(path: Path, text: str, force: bool = False) -> None:
     """Write ``text`` to ``path`` atomically: a temporary file in the same directory, flushed
     to disk, then moved into place (``os.replace``).  Without ``force`` an existing file is
     never overwritten (the final step is ``os.link``, which fails if the name exists)."""
+    check_not_an_input(path)
     if path.exists() and not force:
         raise SMEError(f"{path}: already exists; pass --force to overwrite it")
     directory = check_output_directory(path)
+    with naming_file(path):
+        _write_atomic(path, directory, text, force)
+
+
+def _write_atomic(path: Path, directory: Path, text: str, force: bool) -> None:
+    """The steps of :func:`write_atomic` after its checks."""
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from priors.params import ParamError, resolve
 from sme.files.configfile import parameter_values, read_config
-from sme.files.export import validate
+from sme.files.export import typed_value, validate
 from sme.runtime.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -32,7 +32,8 @@ def read_values(path: str | Path, scenario: Scenario | None = None
     """
     data = read_config(path)
     notes: list[str] = []
-    if "schema_version" in data:
+    exported = "schema_version" in data
+    if exported:
         document = validate(data, str(path))
         groups = document.parameters
         values: dict[str, Any] = {**groups.prior, **groups.world, **groups.reward}
@@ -47,6 +48,10 @@ def read_values(path: str | Path, scenario: Scenario | None = None
     if scenario is None:
         return values, notes
     try:
+        if exported:  # typed as written: no string where a number belongs
+            for name, value in values.items():
+                if name in scenario.all_params:
+                    typed_value(name, scenario.all_params[name], value)
         checked = resolve(scenario.all_params, values)
     except ParamError as exc:
         raise ConfigError(f"{path}: {exc}") from None

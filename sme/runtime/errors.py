@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+from collections.abc import Iterator
 
 from priors.budget import BudgetError
 from priors.compile import ProgramError
@@ -54,6 +57,19 @@ def escape_line(text: str, limit: int = MAX_LINE) -> str:
         keep = (limit - 5) // 2
         line = f"{line[:keep]} … {line[-keep:]}"
     return line
+
+
+@contextlib.contextmanager
+def naming_file(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Give an ``OSError`` raised inside the block without a file name (a full disk on
+    ``write`` or ``fsync``: ``[Errno 28] No space left on device``) the name ``path``, so
+    that its one-line message (:func:`describe_failure`) names the file being written."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None and exc.errno is not None and exc.strerror:
+            exc.filename = os.fspath(path)  # an OSError built from one message keeps it
+        raise
 
 
 def _os_error_line(exc: OSError) -> str:

@@ -73,6 +73,25 @@ def check_search_batch(batch: int, configs_per_trial: int, budget: int) -> None:
         "lower --batch (or --margin-directions) or raise --memory-budget (in MB)")
 
 
+def check_margin_directions(directions: int, levels: int, batch: int, budget: int) -> None:
+    """Refuse ``directions`` margin directions (each analysed at ``levels`` radii for each of
+    ``batch`` trials) estimated above ``budget`` bytes, before the directions are drawn.
+
+    Raises:
+        ResourceError: one line naming ``--margin-directions``, the estimate and
+            ``--memory-budget``.
+    """
+    configs = 1 + directions * levels
+    estimate = batch * (configs * BYTES_PER_SEARCH_CONFIG + BYTES_PER_TRIAL)
+    if estimate <= budget:
+        return
+    raise ResourceError(
+        f"--margin-directions {directions}: {batch} trials × {configs} neighbour "
+        f"configurations need about {format_bytes(estimate)} of memory, above --memory-budget "
+        f"{format_bytes(budget)}; lower --margin-directions (or --batch) or raise "
+        "--memory-budget (in MB)")
+
+
 def physical_memory() -> int | None:
     """This machine's physical memory in bytes, when the system says."""
     import os

@@ -13,7 +13,9 @@ one: the most seen in a few samples, since a thread that shares a core slows eve
 operation far more than a missing thread would; the one-minute load average where that
 count is unavailable),
 and ``workers`` the processes of this run that compute at the same time (``--workers K``).
-A user's choice wins: ``--threads N`` or the ``OMP_NUM_THREADS`` environment variable.
+A user's choice wins: ``--threads N`` or the ``OMP_NUM_THREADS`` environment variable, up to
+the core count (:mod:`sme.runtime.limits`: more threads than cores only compete for them, and
+far more cannot be created).
 """
 
 from __future__ import annotations
@@ -81,15 +83,15 @@ def user_threads() -> int | None:
     positive integer, in which case torch ignores it too)."""
     text = os.environ.get("OMP_NUM_THREADS", "").strip()
     if text.isdigit() and int(text) > 0:
-        return int(text)
+        return min(int(text), usable_cores())
     return None
 
 
 def threads_for(requested: int | None = None, workers: int = 1) -> int:
     """The threads per process: ``requested`` (``--threads``) if given, else the user's
-    ``OMP_NUM_THREADS``, else :func:`choose_threads`."""
+    ``OMP_NUM_THREADS``, else :func:`choose_threads`; never more than the cores."""
     if requested is not None:
-        return requested
+        return max(1, min(requested, usable_cores()))
     return user_threads() or choose_threads(workers)
 
 

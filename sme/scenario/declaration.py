@@ -30,6 +30,7 @@ from priors.compile import Programs
 from priors.constraints import Constraint, ConstraintError, violated
 from priors.params import UNNAMED, Param, ParamError, Scalar, declare, resolve
 from sme.runtime.errors import ScenarioError
+from sme.runtime.reading import note_read
 from sme.scenario.prompt import Prompt
 
 
@@ -277,6 +278,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{file}: no such scenario file")
     if file.suffix != ".py":
         raise ScenarioError(f"{file}: a scenario file must be a Python file (.py)")
+    note_read(file, "the scenario file")
     module_name = f"sme_scenario_{uuid.uuid4().hex}"
     spec = importlib.util.spec_from_file_location(module_name, file)
     if spec is None or spec.loader is None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from priors.params import ParamError
 from sme.analysis import Settings, analyze
-from sme.files.export import ExportedPrior
+from sme.files.export import ExportedPrior, typed_value
 from sme.runtime.errors import ConfigError, SMEError
 from sme.scenario.declaration import Scenario
 
@@ -134,7 +134,7 @@ def _parameter_values(document: ExportedPrior, scenario: Scenario, file: str
                                   f"scenario declares no {group} parameter {name!r} "
                                   f"(its {group} parameters: {known})")
             try:
-                values[name] = declared[name].validate(value)
+                values[name] = typed_value(name, declared[name], value)
             except ParamError as exc:
                 message = str(exc).removeprefix(f"parameter {name!r}: ")
                 raise ConfigError(f"{file}: parameters.{group}.{name}: {message}") from None
