@@ -456,6 +456,23 @@ def test_conditions_outside_the_constraints_alone_are_refused_in_one_line(
     assert code == 0 and out.count("between 20% and 40%") == 1  # the valid one only
 
 
+def test_records_at_a_condition_outside_the_constraints_are_counted_apart(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rows = [{"model": "m", "episode": e, "round": r, "action": "solve", "catch_lo": 0.8,
+             "catch_hi": hi} for hi in (1.0, 0.4) for e in range(3) for r in range(1, 9)]
+    path = tmp_path / "runs.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, "experiment", "report", str(path), "--scenario",
+                             REWARD_HACKING, "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    valid, invalid = sorted(report["conditions"], key=lambda c: c["predicted"] == "invalid")
+    assert (valid["predicted"], valid["agrees"]) == ("safe", True)
+    assert (invalid["predicted"], invalid["episodes"], invalid["agrees"]) == ("invalid", 3,
+                                                                               None)
+    assert report["agreement"]["conditions"] == 1 and report["agreement"]["invalid"] == 1
+
+
 def test_a_learner_that_ignores_its_data_disagrees(capsys: pytest.CaptureFixture[str],
                                                     tmp_path: Path) -> None:
     """Episodes of a learner that agrees with probability 0.2 whatever it sees, at the four
