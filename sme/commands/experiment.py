@@ -69,7 +69,9 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--late", type=_share, default=0.5,
                         help="share of final rounds that counts as the long run (default 0.5)")
     parser.add_argument("--tolerance", type=_share, default=0.1,
-                        help="tolerated share of deviating episodes (default 0.1)")
+                        help="tolerated share of episodes inconsistent with the prediction "
+                        "in a condition that agrees, and of deviating episodes in an observed "
+                        "phase (default 0.1)")
     parser.add_argument("--margin", type=_share, default=0.05,
                         help="a condition is on a phase boundary when the predicted phase "
                         "changes within this share of a swept range (default 0.05)")
