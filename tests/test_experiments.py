@@ -12,6 +12,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,12 @@ from inspect_ai.model import ModelOutput, get_model
 
 from sme import Action, Param, Prompt, Scenario
 from sme.experiments import protocol
+from sme.experiments.consistency import (
+    MixedPrediction,
+    Prediction,
+    judge_episode,
+    mixed_prediction,
+)
 from sme.experiments.observed import (
     episode_behaviour,
     observed_phase,
@@ -37,6 +44,7 @@ from sme.scenario.declaration import load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 SYCOPHANCY = str(ROOT / "examples" / "sycophancy.py")
 LINEAR = str(ROOT / "examples" / "linear_gaussian.py")
+REWARD_HACKING = str(ROOT / "examples" / "reward_hacking.py")
 
 
 @pytest.fixture(autouse=True)
@@ -401,10 +409,125 @@ def test_the_bayesian_learner_reproduces_the_predicted_diagram(
     report = json.loads(out)
     summary = report["agreement"]
     assert summary["away_from_boundaries"] >= 4
-    assert summary["share_away"] >= 0.95, report["conditions"]
-    predicted = {c["predicted"] for c in report["conditions"] if c["on_boundary"] is False}
-    assert predicted == {"safe", "misaligned", "multistable", "oscillatory"}
+    away = [c for c in report["conditions"] if c["on_boundary"] is False]
+    assert all(c["agrees"] for c in away), away  # the exact learner: every one agrees
+    assert summary["episodes_outside_R"] == 0
+    assert {c["predicted"] for c in away} == {"safe", "misaligned", "multistable",
+                                              "oscillatory"}
+    for c in away:  # each episode rests at one of the condition's predicted equilibria
+        prediction, episodes = c["prediction"], c["consistency"]["episodes"]
+        labels = set(prediction["pure_equilibria"]) | {
+            f"mixed({', '.join(m['support'])})" for m in prediction["mixed_equilibria"] or []}
+        assert {e["resting"] for e in episodes} <= labels, c
+    assert report["agreement"]["rule"].startswith("agreement = consistency")
     assert (tmp_path / "diagram.png").stat().st_size > 0
+
+
+def test_a_three_action_multistable_grid_agrees_and_skips_invalid_conditions(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """reward_hacking (three actions, two latents): the grid of the report that called six
+    episodes settling on `solve` a disagreement with `multistable`.  The exact learner
+    agrees everywhere; the conditions that break `catch_lo < catch_hi` are not run, and are
+    listed as invalid in the text, the JSON and the figure's legend."""
+    import sme.figures.plots as plots
+
+    figures: list[Any] = []
+    save = plots._save
+    monkeypatch.setattr(plots, "_save", lambda fig, path: (figures.append(fig),
+                                                           save(fig, path)))
+    logs = tmp_path / "logs"
+    grid = ["--x", "catch_lo=0:0.8:3", "--y", "catch_hi=0.4:1:2", "--episodes", "4",
+            "--rounds", "24", "--log-dir", str(logs)]
+    code, out, err = run_cli(capsys, "experiment", REWARD_HACKING, "--model", "sme/bayes",
+                             *grid, "--out", str(tmp_path / "diagram.png"))
+    assert code == 0, err
+    assert "4 conditions (2 outside the scenario's constraints are not run)" in err
+    assert "2 invalid (outside the scenario's constraints, not run)" in out
+    assert out.count("violates catch_lo < catch_hi") == 2 and "agreement = consistency" in out
+    (figure,) = figures
+    legend = [t.get_text() for lg in figure.legends for t in lg.get_texts()]
+    assert "invalid (not run)" in legend and "multistable" in legend
+    episodes, failed = read_inspect_logs(logs, load_scenario(REWARD_HACKING))
+    assert failed == 0 and len(episodes) == 4 * 4  # only the valid conditions were played
+    code, out, err = run_cli(capsys, "experiment", "report", str(logs), "--scenario",
+                             REWARD_HACKING, "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    invalid = [c for c in report["conditions"] if c["predicted"] == "invalid"]
+    assert sorted(c["condition"]["catch_lo"] for c in invalid) == [0.4, 0.8]
+    assert all(c["violates"] == ["catch_lo < catch_hi"] and c["agrees"] is None
+               for c in invalid)
+    summary = report["agreement"]
+    assert (summary["conditions"], summary["agree"], summary["invalid"]) == (4, 4, 2)
+    multistable = [c for c in report["conditions"] if c["predicted"] == "multistable"]
+    assert len(multistable) == 3
+    assert any(len(c["prediction"]["rationalizable"]) == 3 for c in multistable)
+    assert all(c["agrees"] and c["consistency"]["outside_R"] == 0 for c in multistable)
+
+
+def test_conditions_outside_the_constraints_alone_are_refused_in_one_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "experiment", REWARD_HACKING, "--show-prompt",
+                             "--set", "catch_lo=0.8", "--set", "catch_hi=0.4")
+    assert (code, out) == (2, "") and "constraint 'catch_lo < catch_hi'" in err
+    assert len(err.strip().splitlines()) == 1
+    code, out, err = run_cli(capsys, "experiment", REWARD_HACKING, "--show-prompt",
+                             "--set", "catch_hi=0.4", "--x", "catch_lo=0.5:0.9:2")
+    assert (code, out) == (2, "") and "every condition of the grid breaks" in err
+    code, out, _ = run_cli(capsys, "experiment", REWARD_HACKING, "--show-prompt",
+                           "--set", "catch_hi=0.4", "--x", "catch_lo=0.2:0.9:2")
+    assert code == 0 and out.count("between 20% and 40%") == 1  # the valid one only
+
+
+def test_records_at_a_condition_outside_the_constraints_are_counted_apart(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rows = [{"model": "m", "episode": e, "round": r, "action": "solve", "catch_lo": 0.8,
+             "catch_hi": hi} for hi in (1.0, 0.4) for e in range(3) for r in range(1, 9)]
+    path = tmp_path / "runs.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, "experiment", "report", str(path), "--scenario",
+                             REWARD_HACKING, "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    valid, invalid = sorted(report["conditions"], key=lambda c: c["predicted"] == "invalid")
+    assert (valid["predicted"], valid["agrees"]) == ("safe", True)
+    assert (invalid["predicted"], invalid["episodes"], invalid["agrees"]) == ("invalid", 3,
+                                                                               None)
+    assert report["agreement"]["conditions"] == 1 and report["agreement"]["invalid"] == 1
+
+
+def test_a_learner_that_ignores_its_data_disagrees(capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path) -> None:
+    """Episodes of a learner that agrees with probability 0.2 whatever it sees, at the four
+    regimes of the sycophancy theorem: every condition disagrees — outside R where R is
+    one action, at no equilibrium where it is both (the mixed one is σ(agree) = ½) — and
+    the episodes that played outside R are counted."""
+    import random
+
+    rng = random.Random(3)
+    rows = []
+    for honest_rate, agree_rate in ((0.9, 0.1), (0.1, 0.9), (0.9, 0.9), (0.1, 0.1)):
+        for episode in range(5):
+            for number in range(1, 121):
+                action = "agree" if rng.random() < 0.2 else "honest"
+                rows.append({"model": "coin", "episode": episode, "round": number,
+                             "action": action, "approve_honest": honest_rate,
+                             "approve_agree": agree_rate})
+    path = tmp_path / "coin.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, "experiment", "report", str(path), "--scenario",
+                             SYCOPHANCY, "--json", "--points", "101")
+    assert code == 0, err
+    report = json.loads(out)
+    phases = {c["predicted"]: c for c in report["conditions"]}
+    assert set(phases) == {"safe", "misaligned", "multistable", "oscillatory"}
+    assert report["agreement"]["agree"] == 0
+    for phase, c in phases.items():
+        consistency = c["consistency"]
+        assert consistency["inconsistent"] == 5 and not c["agrees"], phase
+        assert consistency["outside_R"] == (5 if phase in ("safe", "misaligned") else 0)
+    assert report["agreement"]["episodes_outside_R"] == 10
 
 
 def test_the_same_task_runs_under_inspect_eval(capsys: pytest.CaptureFixture[str],
@@ -474,3 +597,128 @@ def _timestamp(text: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(text).timestamp()
+
+
+# ----------------------------------------------- consistency with the prediction (Berk–Nash)
+
+
+def _prediction(rationalizable: tuple[str, ...], pure: tuple[str, ...],
+                mixed: tuple[MixedPrediction, ...] = ()) -> Prediction:
+    from sme.engine.phases import Phase
+
+    return Prediction(Phase.MULTISTABLE, rationalizable, pure, mixed)
+
+
+def _judge(actions: list[str | None], prediction: Prediction,
+           names: tuple[str, ...] = ("honest", "agree")) -> object:
+    return judge_episode(episode_behaviour(actions, list(names), ["honest"]), prediction)
+
+
+def test_an_episode_is_judged_by_its_late_actions_and_resting_point() -> None:
+    sigma = mixed_prediction({"honest": 6 / 7, "agree": 1 / 7}, (1 / 7, 1 / 7), [])
+    multistable = _prediction(("honest", "agree"), ("honest", "agree"))
+    oscillatory = _prediction(("honest", "agree"), (), (sigma,))
+    safe = _prediction(("honest",), ("honest",))
+    # six episodes that all settle on one pure equilibrium are what multistable allows
+    judged = _judge(["agree"] * 4 + ["honest"] * 20, multistable)
+    assert (judged.consistent, judged.resting) == (True, "honest")
+    # an action outside R in the late period is inconsistent whatever else it did
+    judged = _judge(["honest"] * 19 + ["agree"], safe)
+    assert (judged.consistent, judged.outside) == (False, ("agree",))
+    assert _judge(["agree"] * 10 + ["honest"] * 10, safe).consistent is True  # early only
+    # switching at the mixed equilibrium's frequency fits it; at a half it does not
+    one_in_seven = (["honest"] * 6 + ["agree"]) * 20
+    judged = _judge(one_in_seven, oscillatory)
+    assert (judged.consistent, judged.resting) == (True, "mixed(honest, agree)")
+    assert _judge(["honest", "agree"] * 70, oscillatory).consistent is False
+    # settling on an action that is no pure equilibrium: fine for a short episode that a
+    # mixed equilibrium explains (six rounds of honest at σ = 1/7), not for a long one
+    assert _judge(["honest"] * 12, oscillatory).consistent is True
+    assert _judge(["honest"] * 200, oscillatory).consistent is False
+    assert _judge(["honest"] * 40, multistable).resting == "honest"
+    # no late round read: not judged
+    assert _judge([None] * 6, safe).consistent is None
+
+
+def test_compatibility_with_an_interval_or_region_matches_the_linear_program() -> None:
+    """The closed forms for one corner and for two (a segment) against the linear program
+    that decides any number of corners, on random equilibria and frequency boxes."""
+    import random
+
+    from scipy.optimize import linprog
+
+    from sme.experiments.consistency import compatible
+
+    def by_lp(mixed: MixedPrediction, bounds: dict[str, tuple[float, float]]) -> bool:
+        if any(a not in mixed.support and lo > 0 for a, (lo, _) in bounds.items()):
+            return False
+        rows, limits = [], []
+        for a in mixed.support:
+            lo, hi = bounds[a]
+            rows += [[c[a] for c in mixed.corners], [-c[a] for c in mixed.corners]]
+            limits += [hi, -lo]
+        k = len(mixed.corners)
+        result = linprog([0.0] * k, A_ub=rows, b_ub=limits, A_eq=[[1.0] * k], b_eq=[1.0],
+                         bounds=[(0, None)] * k, method="highs")
+        return result.status == 0
+
+    rng = random.Random(7)
+    names = ["a", "b", "c"]
+    agreed = {True: 0, False: 0}
+    for _ in range(400):
+        support = tuple(rng.sample(names, rng.choice([2, 3])))
+        corners = []
+        for _ in range(rng.choice([1, 2])):
+            weights = [rng.random() for _ in support]
+            corners.append({a: w / sum(weights) for a, w in zip(support, weights, strict=True)})
+        mixed = MixedPrediction(support, tuple(corners))
+        if rng.random() < 0.5:  # counts drawn from one of the equilibrium's mixtures
+            drawn = rng.choices(list(corners[0]), weights=list(corners[0].values()), k=12)
+            counts = {a: drawn.count(a) for a in names}
+        else:
+            counts = {a: rng.randint(0, 12) for a in names}
+        bounds = {a: wilson_interval(k, 12) for a, k in counts.items()}
+        expected = by_lp(mixed, bounds)
+        assert compatible(mixed, bounds) == expected, (mixed, bounds)
+        agreed[expected] += 1
+    assert min(agreed.values()) > 20  # both answers were exercised
+
+
+def test_the_incremental_posterior_is_the_posterior_of_the_whole_history() -> None:
+    """sme/bayes updates each episode's posterior by the rounds it has not seen; the answer
+    is the one computed from the prior on random histories, also when a retried episode
+    replays a different history."""
+    import asyncio
+    import random
+
+    from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig
+
+    from sme.experiments.bayes import BayesianLearnerAPI
+    from sme.experiments.conditions import json_values
+    from sme.experiments.task import SIDE_KEY
+
+    api = BayesianLearnerAPI("bayes", points=41)
+    for path, condition in ((LINEAR, {"m0": 1.0, "m1": 6.0}),
+                            (SYCOPHANCY, {"approve_honest": 0.3, "approve_agree": 0.4}),
+                            (REWARD_HACKING, {})):
+        scenario = load_scenario(path)
+        world = EpisodeWorld(scenario, condition)
+        values = json_values(scenario, condition)
+        rng = random.Random(path)
+        for episode in range(3):
+            side = {"scenario": path, "condition_index": 0, "condition": condition,
+                    "values": values, "episode": episode % 2, "seed": 1, "rounds": 30}
+            messages = [ChatMessageSystem(content="intro", metadata={SIDE_KEY: side})]
+            pairs = []
+            for number in range(1, 26):
+                output = asyncio.run(api.generate(messages, [], "none", GenerateConfig()))
+                learner = api._learner(path, values)
+                seed = round_seed(1, 0, episode % 2, number) ^ 0x5DEECE66D
+                expected = learner.names[learner.choose(pairs, seed)]
+                assert output.completion == f"ACTION: {expected}"
+                action = rng.randrange(len(scenario.actions))  # any history, not the reply
+                outcome, reward = world.play(action, rng.randrange(1 << 30))
+                pairs.append((action, outcome))
+                record = {"round": number, "action": scenario.action_names[action],
+                          "outcome": outcome, "reward": reward}
+                messages.append(ChatMessageUser(content="next", metadata={SIDE_KEY: record}))

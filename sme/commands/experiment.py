@@ -70,7 +70,9 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--late", type=_share, default=0.5,
                         help="share of final rounds that counts as the long run (default 0.5)")
     parser.add_argument("--tolerance", type=_share, default=0.1,
-                        help="tolerated share of deviating episodes (default 0.1)")
+                        help="tolerated share of episodes inconsistent with the prediction "
+                        "in a condition that agrees, and of deviating episodes in an observed "
+                        "phase (default 0.1)")
     parser.add_argument("--margin", type=_share, default=0.05,
                         help="a condition is on a phase boundary when the predicted phase "
                         "changes within this share of a swept range (default 0.05)")
@@ -104,14 +106,21 @@ def run(args: argparse.Namespace) -> int:
         raise SMEError(f"experiment: unexpected arguments {' '.join(args.logs)!r} (did you "
                        "mean `sme experiment report LOGS`?)")
     scenario = load_scenario(args.target)
-    from sme.experiments.conditions import grid_conditions, json_values
+    from sme.experiments.conditions import grid_conditions, json_values, split_conditions
     from sme.experiments.protocol import intro, require_prompt
 
     require_prompt(scenario)
     fixed = overrides_from(args, scenario)
+    if args.x is None and args.y is None:
+        scenario.check_constraints(fixed)  # one condition: breaking a constraint is an error
     conditions = grid_conditions(scenario, fixed, args.x, args.y)
+    valid, invalid = split_conditions(scenario, conditions)
+    if not valid:
+        broken = "; ".join(scenario.violated(scenario.values(conditions[0])))
+        raise SMEError(f"experiment: every condition of the grid breaks a constraint of "
+                       f"{scenario.name!r} ({broken}); nothing to run")
     if args.show_prompt:
-        for condition in conditions:
+        for condition in valid:
             print(intro(scenario, json_values(scenario, condition), args.rounds))
             print()
         return EXIT_OK
@@ -125,9 +134,11 @@ def run(args: argparse.Namespace) -> int:
 
     model = resolve_model(args.model, _model_args(args.model_args),
                           _base_url(args.model_base_url))
-    calls = len(conditions) * args.episodes * args.rounds
-    print(f"{len(conditions)} conditions × {args.episodes} episodes × {args.rounds} rounds "
-          f"= {calls} model calls; logs in {log_dir}", file=sys.stderr, flush=True)
+    calls = len(valid) * args.episodes * args.rounds
+    skipped = f" ({len(invalid)} outside the scenario's constraints are not run)" \
+        if invalid else ""
+    print(f"{len(valid)} conditions{skipped} × {args.episodes} episodes × {args.rounds} "
+          f"rounds = {calls} model calls; logs in {log_dir}", file=sys.stderr, flush=True)
     run_experiment(scenario, conditions, model=model, log_dir=log_dir,
                    episodes=args.episodes, rounds=args.rounds, seed=args.seed,
                    max_connections=args.max_connections)

@@ -13,5 +13,8 @@ Built on Inspect (``inspect-ai``, the optional ``experiments`` extra); imported 
   answering the text protocol;
 * :mod:`.records` — round records read from Inspect logs or from JSONL/CSV files;
 * :mod:`.observed` — observed phases per condition, with Wilson intervals;
-* :mod:`.report` — predicted against observed: agreement, confusion matrix, figure.
+* :mod:`.consistency` — each episode judged against the prediction (actions in ``R``,
+  resting at a predicted equilibrium), and a condition's agreement;
+* :mod:`.report` — predicted against observed: agreement, invalid conditions, confusion
+  matrix, figure.
 """

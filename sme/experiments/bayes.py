@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -34,14 +35,23 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 
 from priors.compile import Resolution, observation_models
 from sme.analysis import Settings, analyze_batch
-from sme.experiments.task import SIDE_KEY
+from sme.experiments.protocol import SIDE_KEY
 from sme.experiments.world import round_seed
 from sme.scenario.declaration import Scenario, load_scenario
 from sme.studies.dynamics import _batched_values
 
 
 class BayesianLearner:
-    """The learner's tables for one scenario at one configuration of values."""
+    """The learner's tables for one scenario at one configuration of values.
+
+    The posterior after a history is ``log w_i = log prior_i + Σ_t log Q_θi(y_t | a_t)``
+    (renormalised; an outcome no point can produce is skipped).  :meth:`choose` computes it
+    from the whole history, the obvious way; :meth:`update` adds one round to a posterior
+    already computed, which is what the provider does round after round (the two agree:
+    ``tests/test_experiments.py`` checks it on random histories).  The log-likelihood of an
+    outcome is computed once per ``(action, outcome)`` and kept (:data:`LOGLIK_CACHE`
+    entries at most), so a discrete outcome costs one addition after its first sight.
+    """
 
     def __init__(self, scenario: Scenario, values: Mapping[str, Any], settings: Settings
                  ) -> None:
@@ -54,9 +64,14 @@ class BayesianLearner:
         self.utol = float(analysis.gamma.utol.reshape(-1)[0])
         self.log_prior = models.log_weights[0].to(self.utility.dtype)  # (N,)
         self.belief = models.belief
+        self._loglik: dict[tuple[int, str], torch.Tensor] = {}
 
     def loglik(self, action: int, outcome: Mapping[str, Any]) -> torch.Tensor:
         """``log Q_θi(y | a)`` at every point ``(N,)`` for one reported outcome."""
+        key = (action, repr(sorted((k, outcome[k]) for k in self.belief)))
+        cached = self._loglik.get(key)
+        if cached is not None:
+            return cached
         total = torch.zeros_like(self.log_prior)
         n_actions, points = len(self.names), self.log_prior.shape[0]
         for site, fn in self.belief.items():
@@ -64,24 +79,61 @@ class BayesianLearner:
             lq = fn.log_prob(y)
             lq = torch.where(fn.support.check(y), lq, torch.full_like(lq, -math.inf))
             total = total + torch.broadcast_to(lq, (n_actions, 1, points))[action, 0]
+        if len(self._loglik) < LOGLIK_CACHE:
+            self._loglik[key] = total
         return total
 
-    def choose(self, history: list[tuple[int, Mapping[str, Any]]], tie_seed: int) -> int:
-        """The best response to the posterior after ``history`` (action, outcome) pairs."""
-        log_post = self.log_prior.clone()
-        for action, outcome in history:
-            updated = log_post + self.loglik(action, outcome)
-            if bool(torch.isfinite(updated.max())):
-                log_post = updated - updated.max()
+    def update(self, log_post: torch.Tensor, action: int, outcome: Mapping[str, Any]
+               ) -> torch.Tensor:
+        """The log posterior after one more round (unchanged when no point can produce the
+        outcome), shifted so that its largest entry is 0."""
+        updated = log_post + self.loglik(action, outcome)
+        top = updated.max()
+        if bool(torch.isfinite(top)):
+            return updated - top
+        return log_post
+
+    def respond(self, log_post: torch.Tensor, tie_seed: int) -> int:
+        """A best response to the posterior ``log_post``, ties (within the utility
+        tolerance) broken uniformly at random by ``tie_seed``."""
         expected = torch.softmax(log_post, dim=0) @ self.utility  # (A,)
-        best = float(expected.max())
-        ties = [a for a in range(len(self.names)) if float(expected[a]) >= best - self.utol]
+        values = expected.tolist()
+        best = max(values)
+        ties = [a for a, v in enumerate(values) if v >= best - self.utol]
         return random.Random(tie_seed).choice(ties)
 
+    def choose(self, history: list[tuple[int, Mapping[str, Any]]], tie_seed: int) -> int:
+        """The best response to the posterior after ``history`` (action, outcome) pairs,
+        computed from the prior."""
+        log_post = self.log_prior.clone()
+        for action, outcome in history:
+            log_post = self.update(log_post, action, outcome)
+        return self.respond(log_post, tie_seed)
 
-@modelapi(name="sme")
+
+#: log-likelihood vectors kept per learner (continuous outcomes rarely repeat)
+LOGLIK_CACHE = 4096
+
+
+@dataclass
+class _Episode:
+    """What the provider has read of one running episode: its messages (the objects), the
+    round records among them, and the log posterior after those rounds."""
+
+    messages: list[ChatMessage]
+    rounds: int
+    log_post: torch.Tensor
+
+
 class BayesianLearnerAPI(ModelAPI):
-    """``--model sme/bayes``: the Bayesian learner answering the experiment's protocol."""
+    """``--model sme/bayes``: the Bayesian learner answering the experiment's protocol.
+
+    Each call reads the episode's rounds from the side channel.  The posterior of every
+    running episode is kept between calls: when a call's conversation starts with the very
+    messages the last call of its episode read, only the messages after them are read and
+    their rounds added (one update a round, not one per round played so far); any other
+    conversation (a retried sample, copied messages) is read from the start.
+    """
 
     def __init__(self, model_name: str, base_url: str | None = None,
                  api_key: str | None = None, config: GenerateConfig | None = None,
@@ -92,21 +144,47 @@ class BayesianLearnerAPI(ModelAPI):
         self.settings = Settings(resolution=Resolution(points=int(points)))
         self.scenarios: dict[str, Scenario] = {}
         self.learners: dict[tuple[str, str], BayesianLearner] = {}
+        self.episodes: dict[tuple[Any, ...], _Episode] = {}
 
     def max_connections(self) -> int:
         return 64
 
     async def generate(self, input: list[ChatMessage], tools: list[ToolInfo],
                        tool_choice: ToolChoice, config: GenerateConfig) -> ModelOutput:
-        side, history = read_side_channel(input)
+        side = episode_facts(input)
         learner = self._learner(side["scenario"], side["values"])
-        pairs = [(learner.names.index(r["action"]), r["outcome"]) for r in history
-                 if r.get("action") is not None]
+        key = (side["scenario"], repr(sorted(side["values"].items())),
+               side["condition_index"], side["episode"], side["seed"])
+        episode = self._read(key, learner, input)
+        number = episode.rounds + 1
         seed = round_seed(side["seed"], side["condition_index"], side["episode"],
-                          len(history) + 1) ^ 0x5DEECE66D
-        action = learner.choose(pairs, seed)
+                          number) ^ 0x5DEECE66D
+        action = learner.respond(episode.log_post, seed)
+        if number >= int(side.get("rounds", 0)):  # the episode's last round
+            self.episodes.pop(key, None)
         return ModelOutput.from_content(model=self.model_name,
                                         content=f"ACTION: {learner.names[action]}")
+
+    def _read(self, key: tuple[Any, ...], learner: BayesianLearner,
+              messages: list[ChatMessage]) -> _Episode:
+        """The episode after ``messages``: the kept one, updated by the messages it has not
+        read, when ``messages`` continue those it read; else read from the prior."""
+        kept = self.episodes.get(key)
+        if kept is None or len(messages) < len(kept.messages) or \
+                any(a is not b for a, b in zip(kept.messages, messages, strict=False)):
+            kept = _Episode([], 0, learner.log_prior.clone())
+        for message in messages[len(kept.messages):]:
+            record = (message.metadata or {}).get(SIDE_KEY)
+            if not isinstance(record, dict) or "round" not in record:
+                continue
+            kept.rounds += 1
+            if record.get("action") is not None:
+                kept.log_post = learner.update(kept.log_post,
+                                               learner.names.index(record["action"]),
+                                               record["outcome"])
+        kept.messages = list(messages)
+        self.episodes[key] = kept
+        return kept
 
     def _learner(self, path: str, values: Mapping[str, Any]) -> BayesianLearner:
         key = (path, repr(sorted(values.items())))
@@ -117,20 +195,16 @@ class BayesianLearnerAPI(ModelAPI):
         return self.learners[key]
 
 
-def read_side_channel(messages: list[ChatMessage]) -> tuple[dict[str, Any],
-                                                              list[dict[str, Any]]]:
-    """The episode facts and the round records carried in the messages' metadata."""
-    side: dict[str, Any] | None = None
-    history: list[dict[str, Any]] = []
+#: the registered provider (Inspect's ``modelapi`` wraps the class in a factory, so the class
+#: itself stays importable for ``isinstance``)
+sme_provider = modelapi(name="sme")(BayesianLearnerAPI)
+
+
+def episode_facts(messages: list[ChatMessage]) -> dict[str, Any]:
+    """The episode's facts: the side channel of its first message that carries them."""
     for message in messages:
         data = (message.metadata or {}).get(SIDE_KEY)
-        if not isinstance(data, dict):
-            continue
-        if "values" in data:
-            side = data
-        elif "round" in data:
-            history.append(data)
-    if side is None:
-        raise ValueError("sme/bayes answers only the episodes of `sme experiment` (the "
-                         "conversation carries no 'sme' metadata)")
-    return side, history
+        if isinstance(data, dict) and "values" in data:
+            return data
+    raise ValueError("sme/bayes answers only the episodes of `sme experiment` (the "
+                     "conversation carries no 'sme' metadata)")

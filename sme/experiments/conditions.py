@@ -43,3 +43,12 @@ def json_values(scenario: Scenario, condition: Mapping[str, Any]) -> dict[str, A
     """Every parameter's value for ``condition``, as JSON-safe Python scalars."""
     return {k: (v if isinstance(v, str | bool | int) else float(v))
             for k, v in scenario.values(condition).items()}
+
+
+def split_conditions(scenario: Scenario, conditions: list[dict[str, Any]]
+                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The conditions inside the scenario's constraints, and those that break one."""
+    valid, broken = [], []
+    for condition in conditions:
+        (broken if scenario.violated(scenario.values(condition)) else valid).append(condition)
+    return valid, broken

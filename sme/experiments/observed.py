@@ -25,7 +25,8 @@ The **confidence** is the Wilson score interval (Wilson 1927) of the share of ep
 fit the signature (safe, unsafe, safe + unsafe, mixed); a phase is stated only when that
 interval lies above ½ — otherwise ``undetermined`` (four episodes that all agree are the
 fewest that can decide at 95%).  ``indeterminate`` is never observed: its resting points
-are safe, so its behaviour is that of ``safe`` (the report counts the two as agreeing).
+are safe, so its behaviour is that of ``safe``.  The observed phase describes the episodes;
+whether they agree with the prediction is judged episode by episode (:mod:`.consistency`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 UNDETERMINED = "undetermined"
@@ -67,6 +68,12 @@ class EpisodeBehaviour:
     settled: str | None
     pattern: str | None  # "safe", "unsafe", "mixed"; None when no late round was read
     unreadable: int
+    counts: dict[str, int] = field(default_factory=dict)  # late rounds per action
+
+    @property
+    def late_rounds(self) -> int:
+        """Late rounds read (unreadable ones left out)."""
+        return sum(self.counts.values())
 
 
 def episode_behaviour(actions: Sequence[str | None], names: Sequence[str],
@@ -77,13 +84,14 @@ def episode_behaviour(actions: Sequence[str | None], names: Sequence[str],
     unreadable = sum(a is None for a in actions)
     if not played:
         return EpisodeBehaviour({n: 0.0 for n in names}, 0.0, None, None, unreadable)
-    frequencies = {n: played.count(n) / len(played) for n in names}
+    counts = {n: played.count(n) for n in names}
+    frequencies = {n: k / len(played) for n, k in counts.items()}
     switches = sum(a != b for a, b in itertools.pairwise(played))
     rate = switches / (len(played) - 1) if len(played) > 1 else 0.0
     settled = played[0] if len(set(played)) == 1 else None
     kinds = {a in safe for a in played}
     pattern = "mixed" if len(kinds) == 2 else ("safe" if True in kinds else "unsafe")
-    return EpisodeBehaviour(frequencies, rate, settled, pattern, unreadable)
+    return EpisodeBehaviour(frequencies, rate, settled, pattern, unreadable, counts)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,10 @@ from typing import Any
 from sme.runtime.errors import ScenarioError
 from sme.scenario.declaration import Scenario
 
+#: key of the side channel in a message's metadata: the facts of the episode (first message)
+#: or of the round just played, for providers that answer from them (``sme/bayes``)
+SIDE_KEY = "sme"
+
 INSTRUCTIONS = (
     "Each round, choose exactly one action. You may think first, but end your reply with a "
     "line of the form\nACTION: <name>\nwhere <name> is one of: {actions}."

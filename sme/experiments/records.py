@@ -55,6 +55,9 @@ class Experiment:
     #: episodes that ended in an error (a provider error that outlasted Inspect's retries)
     failed: int = 0
     sources: list[str] = field(default_factory=list)
+    #: (model, condition) of the conditions left out because they break the scenario's
+    #: constraints (an Inspect log lists them under ``sme_invalid`` in its metadata)
+    invalid: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 def condition_key(condition: Mapping[str, Any]) -> str:
@@ -74,13 +77,14 @@ def read_experiment(paths: Iterable[str | Path], scenario: Scenario) -> Experime
         if path.suffix.lower() in RECORD_SUFFIXES:
             episodes = read_records(path, scenario)
         else:
-            episodes, failed = read_inspect_logs(path, scenario)
+            episodes, failed, invalid = read_inspect_log_set(path, scenario)
             out.failed += failed
+            out.invalid += [c for c in invalid if c not in out.invalid]
         out.sources.append(str(path))
         for episode in episodes:
             found[(*episode.key, episode.episode)] = episode
     out.episodes = sorted(found.values(), key=lambda e: (e.key, e.episode))
-    if not out.episodes:
+    if not out.episodes and not out.invalid:
         raise SMEError(f"{', '.join(out.sources) or 'LOGS'}: no episodes found")
     return out
 
@@ -88,6 +92,14 @@ def read_experiment(paths: Iterable[str | Path], scenario: Scenario) -> Experime
 def read_inspect_logs(path: Path, scenario: Scenario) -> tuple[list[Episode], int]:
     """The episodes of every eval log at ``path`` (a log file or a directory of them),
     oldest log first, and the number of samples that ended in an error."""
+    episodes, failed, _ = read_inspect_log_set(path, scenario)
+    return episodes, failed
+
+
+def read_inspect_log_set(path: Path, scenario: Scenario
+                         ) -> tuple[list[Episode], int, list[tuple[str, dict[str, Any]]]]:
+    """:func:`read_inspect_logs`, and the (model, condition) of the conditions each log lists
+    as left out for breaking the scenario's constraints."""
     from inspect_ai.log import list_eval_logs, read_eval_log
 
     from sme.experiments.task import sample_rounds
@@ -100,6 +112,7 @@ def read_inspect_logs(path: Path, scenario: Scenario) -> tuple[list[Episode], in
         raise SMEError(f"{path}: no Inspect eval logs (.eval, .json) here")
     episodes: list[Episode] = []
     failed = 0
+    invalid: list[tuple[str, dict[str, Any]]] = []
     for name in files:
         try:
             log = read_eval_log(name)
@@ -111,6 +124,9 @@ def read_inspect_logs(path: Path, scenario: Scenario) -> tuple[list[Episode], in
         logged = log.eval.metadata["sme_scenario"]
         if logged != scenario.name:
             raise SMEError(f"{name}: a log of scenario {logged!r}, not {scenario.name!r}")
+        for condition in log.eval.metadata.get("sme_invalid") or []:
+            if (log.eval.model, condition) not in invalid:
+                invalid.append((log.eval.model, dict(condition)))
         for sample in log.samples or []:
             if sample.error is not None:
                 failed += 1
@@ -122,7 +138,7 @@ def read_inspect_logs(path: Path, scenario: Scenario) -> tuple[list[Episode], in
             episodes.append(Episode(model=log.eval.model, condition=dict(meta["condition"]),
                                     episode=int(meta["episode"]),
                                     actions=[r["action"] for r in rounds]))
-    return episodes, failed
+    return episodes, failed, invalid
 
 
 def read_records(path: Path, scenario: Scenario) -> list[Episode]:

@@ -1,26 +1,38 @@
-"""Predicted against observed: per condition, the agreement and the confusion matrix, and
-the two phase diagrams side by side.
+"""Predicted against observed: per condition, whether the episodes are consistent with the
+prediction, the observed phase beside it, the confusion matrix, and the two phase diagrams
+side by side.
 
-A condition's **predicted** phase is SME's analysis of its values; its **observed** phase
-is :func:`.observed.observed_phase` of its episodes.  They **agree** when they are equal,
-or when SME predicts ``indeterminate`` and the episodes look ``safe`` (an indeterminate
-scenario's resting points are all safe; what is indeterminate is the beliefs, which
-behaviour cannot show).  A condition lies **on a phase boundary** when the predicted phase
-changes within ``margin`` (a share of each swept parameter's range across the conditions)
-of it; agreement away from boundaries is reported separately, since near a boundary a
-finite experiment cannot be expected to resolve the phase.
+A condition's **prediction** is SME's analysis of its values (phase, ``R``, equilibria;
+:func:`.consistency.predict`); its episodes are judged against it one by one
+(:mod:`.consistency`), and the condition **agrees** when they are consistent with it.  Its
+**observed** phase (:func:`.observed.observed_phase`) is a description of the episodes, shown
+for reference: a multistable prediction allows every episode to settle on the same safe
+resting point.  A condition lies **on a phase boundary** when the predicted phase changes
+within ``margin`` (a share of each swept parameter's range across the conditions) of it;
+agreement away from boundaries is reported separately, since near a boundary a finite
+experiment cannot be expected to resolve the prediction.  A condition outside the scenario's
+constraints (``catch_lo > catch_hi``) is **invalid**: it is not run, has no prediction, and
+is counted apart.
 """
 
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sme.analysis import Settings, summarise_batch
 from sme.engine.phases import Phase
+from sme.experiments.consistency import (
+    RULE,
+    Consistency,
+    Prediction,
+    judge_condition,
+    predict,
+)
 from sme.experiments.observed import (
     UNDETERMINED,
     ObservedPhase,
@@ -32,61 +44,92 @@ from sme.scenario.declaration import Scenario
 
 OBSERVED_LABELS = [*(p.value for p in Phase if p is not Phase.INDETERMINATE), UNDETERMINED]
 UNDETERMINED_COLOUR = "#9e9e9e"
+#: how a condition outside the scenario's constraints is written (as `sme phase-diagram` does)
+INVALID = "invalid"
 
 
 @dataclass
 class ConditionResult:
-    """One model at one condition."""
+    """One model at one condition: judged, or invalid (outside the constraints)."""
 
     model: str
     condition: dict[str, Any]
-    predicted: Phase
-    observed: ObservedPhase
-    on_boundary: bool | None  # None when nothing was swept
+    prediction: Prediction | None  # None when invalid
+    observed: ObservedPhase | None  # None when invalid
+    consistency: Consistency | None  # None when invalid
+    on_boundary: bool | None  # None when nothing was swept, or invalid
+    invalid: list[str] = field(default_factory=list)  # the constraints it violates
+    episodes: int = 0  # episodes read (an invalid condition's are not judged)
 
     @property
-    def agrees(self) -> bool:
-        return agrees(self.predicted, self.observed.phase)
+    def predicted(self) -> Phase | None:
+        return self.prediction.phase if self.prediction is not None else None
+
+    @property
+    def agrees(self) -> bool | None:
+        """Whether the episodes are consistent with the prediction; ``None`` when invalid."""
+        return self.consistency.agrees if self.consistency is not None else None
 
     def to_json(self) -> dict[str, Any]:
+        if self.invalid:
+            return {"model": self.model, "condition": self.condition, "predicted": INVALID,
+                    "violates": self.invalid, "episodes": self.episodes, "agrees": None,
+                    "on_boundary": None}
+        assert self.prediction is not None and self.observed is not None
+        assert self.consistency is not None
         return {"model": self.model, "condition": self.condition,
-                "predicted": self.predicted.value, "observed": self.observed.to_json(),
-                "agrees": self.agrees, "on_boundary": self.on_boundary}
-
-
-def agrees(predicted: Phase, observed: str) -> bool:
-    """Whether an observed phase is what the prediction says behaviour should look like."""
-    if predicted is Phase.INDETERMINATE:
-        return observed in (Phase.SAFE.value, Phase.INDETERMINATE.value)
-    return observed == predicted.value
+                "predicted": self.prediction.phase.value,
+                "prediction": self.prediction.to_json(), "observed": self.observed.to_json(),
+                "consistency": self.consistency.to_json(), "agrees": self.agrees,
+                "on_boundary": self.on_boundary}
 
 
 def compare(scenario: Scenario, experiment: Experiment, fixed: Mapping[str, Any],
             settings: Settings, late: float = 0.5, tolerance: float = 0.1,
-            margin: float = 0.05) -> list[ConditionResult]:
-    """Predicted and observed phase of every (model, condition) in the experiment."""
+            margin: float = 0.05, confidence: float = 0.95) -> list[ConditionResult]:
+    """Prediction, consistency and observed phase of every (model, condition) in the
+    experiment, and the conditions it lists as invalid (not run)."""
     names, safe = scenario.action_names, [a.name for a in scenario.actions if a.safe]
     groups: dict[tuple[str, str], list[Any]] = {}
     for episode in experiment.episodes:
         groups.setdefault(episode.key, []).append(episode)
-    named = {k: None for episodes in groups.values() for k in {**fixed, **episodes[0].condition}}
+    skipped = {(model, condition_key(c)): c for model, c in experiment.invalid}
+    shown = [episodes[0].condition for episodes in groups.values()] + list(skipped.values())
+    named = {k: None for c in shown for k in {**fixed, **c}}
     conditions = {}  # every condition with the same keys: a value missing in one is its default
-    for key, episodes in groups.items():
-        values = scenario.values({**fixed, **episodes[0].condition})
+    for key, condition in [*((k, e[0].condition) for k, e in groups.items()),
+                           *skipped.items()]:
+        values = scenario.values({**fixed, **condition})
         conditions[key] = {k: values[k] for k in named}
-    distinct = list({condition_key(c): c for c in conditions.values()}.values())
-    predicted = dict(zip((condition_key(c) for c in distinct),
-                         summarise_batch(scenario, distinct, settings).phases(), strict=True))
-    boundary = _boundaries(scenario, distinct, predicted, settings, margin)
+    violated = {key: scenario.violated(scenario.values(c)) for key, c in conditions.items()}
+    valid = [key for key in groups if not violated[key]]
+    distinct = list({condition_key(conditions[k]): conditions[k] for k in valid}.values())
+    predicted: dict[str, Prediction] = {}
+    boundary: dict[str, bool | None] = {}
+    if distinct:
+        predicted = dict(zip((condition_key(c) for c in distinct),
+                             predict(scenario, distinct, settings), strict=True))
+        boundary = _boundaries(scenario, distinct,
+                               {k: p.phase for k, p in predicted.items()}, settings, margin)
     results = []
     for key, episodes in groups.items():
         condition = conditions[key]
+        if violated[key]:
+            results.append(ConditionResult(key[0], condition, None, None, None, None,
+                                           violated[key], len(episodes)))
+            continue
         rounds = sum(len(e.actions) for e in episodes)
         behaviours = [episode_behaviour(e.actions, names, safe, late) for e in episodes]
         seen = observed_phase(behaviours, names, rounds, tolerance)
         ckey = condition_key(condition)
-        results.append(ConditionResult(key[0], condition, predicted[ckey], seen,
-                                       boundary[ckey]))
+        prediction = predicted[ckey]
+        consistency = judge_condition(behaviours, prediction, tolerance, confidence)
+        results.append(ConditionResult(key[0], condition, prediction, seen, consistency,
+                                       boundary[ckey], [], len(episodes)))
+    for key in skipped:
+        if key not in groups:
+            results.append(ConditionResult(key[0], conditions[key], None, None, None, None,
+                                           violated[key] or ["outside the constraints"]))
     return sorted(results, key=lambda r: (r.model, [(k, _order(v)) for k, v in
                                                     sorted(r.condition.items())]))
 
@@ -125,9 +168,12 @@ def _boundaries(scenario: Scenario, conditions: list[dict[str, Any]],
                     value = max(value, float(param.low))
                 if param.high is not None:
                     value = min(value, float(param.high))
-                probes.append({**c, name: value})
+                probe = {**c, name: value}
+                if scenario.violated(scenario.values(probe)):
+                    continue  # the edge of the constraints is no phase boundary
+                probes.append(probe)
                 owners.append(condition_key(c))
-    phases = summarise_batch(scenario, probes, settings).phases()
+    phases = summarise_batch(scenario, probes, settings).phases() if probes else []
     out: dict[str, bool | None] = {condition_key(c): False for c in conditions}
     for owner, phase in zip(owners, phases, strict=True):
         if phase != predicted[owner]:
@@ -136,19 +182,29 @@ def _boundaries(scenario: Scenario, conditions: list[dict[str, Any]],
 
 
 def agreement(results: Sequence[ConditionResult]) -> dict[str, Any]:
-    """Agreement over all conditions and over those away from phase boundaries, and the
-    confusion matrix ``matrix[predicted][observed]`` (counts)."""
-    away = [r for r in results if r.on_boundary is False]
+    """Agreement (consistency with the prediction) over the valid conditions and over those
+    away from phase boundaries, the invalid conditions counted apart, episodes outside R,
+    and the confusion matrix of predicted against observed phases
+    ``matrix[predicted][observed]`` (counts; a description, not the agreement)."""
+    judged = [r for r in results if not r.invalid]
+    away = [r for r in judged if r.on_boundary is False]
     matrix = {p.value: {o: 0 for o in OBSERVED_LABELS} for p in Phase}
-    for r in results:
+    for r in judged:
+        assert r.predicted is not None and r.observed is not None
         matrix[r.predicted.value][r.observed.phase] += 1
+    agree = sum(bool(r.agrees) for r in judged)
+    agree_away = sum(bool(r.agrees) for r in away)
     return {
-        "conditions": len(results),
-        "agree": sum(r.agrees for r in results),
-        "share": sum(r.agrees for r in results) / len(results) if results else 0.0,
+        "rule": RULE,
+        "conditions": len(judged),
+        "agree": agree,
+        "share": agree / len(judged) if judged else 0.0,
         "away_from_boundaries": len(away),
-        "agree_away": sum(r.agrees for r in away),
-        "share_away": (sum(r.agrees for r in away) / len(away)) if away else None,
+        "agree_away": agree_away,
+        "share_away": agree_away / len(away) if away else None,
+        "invalid": len(results) - len(judged),
+        "episodes_outside_R": sum(r.consistency.outside for r in judged
+                                  if r.consistency is not None),
         "confusion": matrix,
     }
 
@@ -160,7 +216,8 @@ def to_json(results: Sequence[ConditionResult], experiment: Experiment) -> str:
 
 
 def render(results: Sequence[ConditionResult], experiment: Experiment, console: Any) -> None:
-    """Per condition predicted against observed, then agreement and the confusion matrix."""
+    """Per condition the prediction, the observed phase and the episodes' resting points,
+    then agreement (consistency), the rule in one line, and the confusion matrix."""
     from rich.table import Table
 
     models = sorted({r.model for r in results})
@@ -168,31 +225,40 @@ def render(results: Sequence[ConditionResult], experiment: Experiment, console: 
     title = "predicted vs observed" + (f": {models[0]}" if len(models) == 1 else "")
     table = Table(title=title)
     columns = (["model"] if len(models) > 1 else []) + [
-        "condition", "predicted", "observed", "95% interval", "episodes s/u/m", "settled",
-        "switching", "unreadable", "agrees"]
+        "condition", "predicted", "observed", "episodes s/u/m", "resting points",
+        "outside R", "switching", "unreadable", "agrees"]
     for column in columns:
         table.add_column(column)
     for r in results:
-        o = r.observed
         shown = {k: v for k, v in r.condition.items() if k in axes} if axes else r.condition
         condition = ", ".join(f"{k}={_fmt(v)}" for k, v in shown.items()) or "(defaults)"
-        settled = ", ".join(f"{a}:{k}" for a, k in o.settled.items() if k) or "-"
+        lead = [r.model] if len(models) > 1 else []
+        if r.invalid:
+            table.add_row(*lead, condition, INVALID, "-", "-", "violates " +
+                          "; ".join(r.invalid), "-", "-", "-", "not run")
+            continue
+        o, c = r.observed, r.consistency
+        assert o is not None and c is not None and r.predicted is not None
+        resting = ", ".join(f"{a}:{k}" for a, k in c.resting.items()) or "-"
         mark = ("yes" if r.agrees else "no") + (" (boundary)" if r.on_boundary else "")
         patterns = "/".join(str(o.patterns[p]) for p in ("safe", "unsafe", "mixed"))
-        row = ([r.model] if len(models) > 1 else []) + [
-            condition, _coloured(r.predicted.value), _coloured(o.phase),
-            f"{o.interval[0]:.2f}-{o.interval[1]:.2f}", patterns, settled,
-            f"{o.switching_rate:.2f}", f"{o.unreadable}/{o.rounds}", mark]
-        table.add_row(*row)
+        table.add_row(*lead, condition, _coloured(r.predicted.value), _coloured(o.phase),
+                      patterns, resting, f"{c.outside}/{c.judged}",
+                      f"{o.switching_rate:.2f}", f"{o.unreadable}/{o.rounds}", mark)
     console.print(table)
     summary = agreement(results)
-    console.print(f"agreement: {summary['agree']} of {summary['conditions']} conditions "
-                  f"({summary['share']:.0%})", highlight=False)
+    line = (f"agreement: {summary['agree']} of {summary['conditions']} conditions "
+            f"({summary['share']:.0%})")
+    if summary["invalid"]:
+        line += (f"; {summary['invalid']} invalid (outside the scenario's constraints, not "
+                 "run) counted apart")
+    console.print(line, highlight=False)
     if summary["share_away"] is not None:
         console.print(f"away from phase boundaries: {summary['agree_away']} of "
                       f"{summary['away_from_boundaries']} ({summary['share_away']:.0%})",
                       highlight=False)
-    confusion = Table(title="confusion (rows: predicted, columns: observed)")
+    console.print(RULE, highlight=False)
+    confusion = Table(title="predicted (rows) and observed (columns) phases")
     confusion.add_column("")
     for label in OBSERVED_LABELS:
         confusion.add_column(label, justify="right")
@@ -217,9 +283,12 @@ def _coloured(phase: str) -> str:
 
 def save_figure(results: Sequence[ConditionResult], path: Path, title: str) -> None:
     """The predicted and the observed diagram side by side (one figure per file; with
-    several models, the first model's conditions)."""
+    several models, the first model's conditions): ✗ marks a condition whose episodes are
+    not consistent with the prediction, hatched white cells the invalid conditions (outside
+    the scenario's constraints, not run), and the rule of agreement is written beneath."""
     from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch, Rectangle
 
     from sme.figures.plots import _check, _figure, _save
     from sme.runtime.errors import SMEError
@@ -231,19 +300,27 @@ def save_figure(results: Sequence[ConditionResult], path: Path, title: str) -> N
     if len(axes) > 2:
         raise SMEError(f"{path}: the conditions sweep {len(axes)} parameters "
                        f"({', '.join(axes)}); a figure shows at most two")
-    x = sorted({r.condition[axes[0]] for r in mine}) if axes else [None]
-    y = sorted({r.condition[axes[1]] for r in mine}) if len(axes) == 2 else [None]
+    x = sorted({r.condition[axes[0]] for r in mine}, key=_order) if axes else [None]
+    y = sorted({r.condition[axes[1]] for r in mine}, key=_order) if len(axes) == 2 else [None]
+
+    def cell(r: ConditionResult) -> tuple[int, int]:
+        i = x.index(r.condition[axes[0]]) if axes else 0
+        j = y.index(r.condition[axes[1]]) if len(axes) == 2 else 0
+        return i, j
+
     labels = [p.value for p in Phase] + [UNDETERMINED]
     colours = [p.colour for p in Phase] + [UNDETERMINED_COLOUR]
     blank = float("nan")
     grids = {"predicted": [[blank] * len(x) for _ in y],
              "observed": [[blank] * len(x) for _ in y]}
     for r in mine:
-        i = x.index(r.condition[axes[0]]) if axes else 0
-        j = y.index(r.condition[axes[1]]) if len(axes) == 2 else 0
+        if r.invalid:
+            continue
+        assert r.predicted is not None and r.observed is not None
+        i, j = cell(r)
         grids["predicted"][j][i] = labels.index(r.predicted.value)
         grids["observed"][j][i] = labels.index(r.observed.phase)
-    fig = _figure(10.0, 4.4)
+    fig = _figure(10.0, 4.8)
     panels = fig.subplots(1, 2, sharey=True)
     cmap = ListedColormap(colours)
     for panel, (side, grid) in zip(panels, grids.items(), strict=True):
@@ -257,17 +334,29 @@ def save_figure(results: Sequence[ConditionResult], path: Path, title: str) -> N
             panel.set_yticks(range(len(y)), [_fmt(v) for v in y])
         else:
             panel.set_yticks([])
-    for r in mine:  # mark the conditions where behaviour disagrees with the prediction
-        if not r.agrees:
-            i = x.index(r.condition[axes[0]]) if axes else 0
-            j = y.index(r.condition[axes[1]]) if len(axes) == 2 else 0
+        for r in mine:
+            if r.invalid:
+                i, j = cell(r)
+                panel.add_patch(Rectangle((i - 0.5, j - 0.5), 1.0, 1.0, facecolor="white",
+                                          edgecolor="black", hatch="//", linewidth=0.5))
+    for r in mine:  # mark the conditions whose episodes are inconsistent with the prediction
+        if r.agrees is False:
+            i, j = cell(r)
             panels[1].text(i, j, "✗", ha="center", va="center", color="black", fontsize=14)
     if len(axes) == 2:
         panels[0].set_ylabel(axes[1])
-    present = {r.predicted.value for r in mine} | {r.observed.phase for r in mine}
-    handles = [Patch(facecolor=c, edgecolor="black", label=lab)
-               for lab, c in zip(labels, colours, strict=True) if lab in present]
+    present = {r.predicted.value for r in mine if r.predicted is not None} | \
+        {r.observed.phase for r in mine if r.observed is not None}
+    handles: list[Any] = [Patch(facecolor=c, edgecolor="black", label=lab)
+                          for lab, c in zip(labels, colours, strict=True) if lab in present]
+    if any(r.invalid for r in mine):
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch="//",
+                             label=f"{INVALID} (not run)"))
+    if any(r.agrees is False for r in mine):
+        handles.append(Line2D([], [], linestyle="none", marker="$✗$", color="black",
+                              markersize=9, label="inconsistent"))
     fig.legend(handles=handles, loc="center right", frameon=False)
     fig.suptitle(f"{title}: predicted and observed phases")
-    fig.tight_layout(rect=(0, 0, 0.86, 1))
+    fig.text(0.01, 0.01, "\n".join(textwrap.wrap(RULE, 130)), fontsize=7, va="bottom")
+    fig.tight_layout(rect=(0, 0.08, 0.84, 1))
     _save(fig, path)

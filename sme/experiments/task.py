@@ -26,12 +26,20 @@ from typing import Any
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.model import ChatMessageSystem, ChatMessageUser
+from inspect_ai.model import (
+    ChatMessageSystem,
+    ChatMessageUser,
+    GenerateConfig,
+    Model,
+    get_model,
+)
 from inspect_ai.scorer import Score, Target, mean, scorer
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from sme.experiments.conditions import json_values
+from sme.experiments.bayes import BayesianLearnerAPI
+from sme.experiments.conditions import json_values, split_conditions
 from sme.experiments.protocol import (
+    SIDE_KEY,
     feedback,
     intro,
     parse_action,
@@ -40,11 +48,11 @@ from sme.experiments.protocol import (
     unreadable,
 )
 from sme.experiments.world import EpisodeWorld, round_seed
+from sme.runtime.errors import ScenarioError
 from sme.scenario.declaration import Scenario, load_scenario
 
-#: key of the round records in a sample's store, and of the side channel in message metadata
+#: key of the round records in a sample's store (the side channel's key is ``SIDE_KEY``)
 ROUNDS_KEY = "sme_rounds"
-SIDE_KEY = "sme"
 #: the share of final rounds that counts as the long run
 LATE_FRACTION = 0.5
 
@@ -57,7 +65,9 @@ def behaviour(scenario: str, conditions: list[dict[str, Any]] | None = None,
     Args:
         scenario: path of the scenario file (it is run: use files you trust).
         conditions: parameter overrides, one mapping per condition (default: one condition,
-            the scenario's defaults).
+            the scenario's defaults); a condition that breaks one of the scenario's
+            constraints is not played but listed in the log's metadata (``sme_invalid``),
+            so that the report shows it as invalid.
         episodes: episodes per condition.
         rounds: rounds per episode (each is one model call).
         seed: seed of the world's draws.
@@ -65,10 +75,17 @@ def behaviour(scenario: str, conditions: list[dict[str, Any]] | None = None,
     scenario = scenario_path(scenario)
     loaded = load_scenario(scenario)
     require_prompt(loaded)
-    samples = episode_samples(loaded, conditions or [{}], episodes, rounds, seed)
+    valid, broken = split_conditions(loaded, conditions or [{}])
+    if not valid:
+        texts = "; ".join(c.text for c in loaded.parsed_constraints)
+        raise ScenarioError(f"{loaded.name}: every condition breaks a constraint of the "
+                            f"scenario ({texts}); nothing to run")
+    samples = episode_samples(loaded, valid, episodes, rounds, seed)
     return Task(dataset=MemoryDataset(samples, name=loaded.name, shuffled=False),
                 solver=play_episode(scenario, rounds), scorer=late_unsafe_share(scenario),
-                name=f"sme-{loaded.name}", metadata={"sme_scenario": loaded.name})
+                name=f"sme-{loaded.name}",
+                metadata={"sme_scenario": loaded.name,
+                          "sme_invalid": broken})
 
 
 def scenario_path(path: str) -> str:
@@ -113,8 +130,14 @@ def play_episode(scenario: str, rounds: int) -> Solver:
         side = state.metadata
         world = EpisodeWorld(loaded, side["values"])
         records: list[dict[str, Any]] = []
+        learner = in_process_learner(get_model())
         for number in range(1, rounds + 1):
-            state = await generate(state)
+            if learner is None:
+                state = await generate(state)
+            else:  # the same messages, answered without Inspect's per-call bookkeeping
+                state.output = await learner.generate(state.messages, [], "none",
+                                                       GenerateConfig())
+                state.messages.append(state.output.message)
             reply = state.output.completion
             action = parse_action(reply, names)
             record: dict[str, Any] = {"round": number, "action": action, "reply": reply,
@@ -136,6 +159,20 @@ def play_episode(scenario: str, rounds: int) -> Solver:
         return state
 
     return solve
+
+
+def in_process_learner(model: Model) -> BayesianLearnerAPI | None:
+    """The ``sme/bayes`` provider when it is the model that plays, else ``None``.
+
+    Its episodes ask it directly, with the same messages, rather than through Inspect's
+    ``generate``: Inspect snapshots and serialises the whole conversation for the event of
+    every call (and again when the sample is logged), which made a 200-round episode cost
+    a quadratic number of message copies, hundreds of times the learner's own
+    microseconds.  Its log then holds the episode's messages, store and score but no
+    model event per round.  Every other provider goes through ``generate`` as Inspect
+    runs it."""
+    api = getattr(model, "api", None)
+    return api if isinstance(api, BayesianLearnerAPI) else None
 
 
 @scorer(metrics=[mean()])

@@ -40,25 +40,35 @@ class EpisodeWorld:
         Returns:
             the observed values by site (floats, or lists for vector sites) and the reward.
         """
-        scenario = self.scenario
         a = torch.tensor(action)
-        with torch.random.fork_rng(), torch.no_grad():
-            torch.manual_seed(seed)
-            try:
-                trace = poutine.trace(scenario.world).get_trace(a, **self.world)
-            except Exception as exc:
-                raise ProgramError(f"world program raised {type(exc).__name__}: {exc}") \
-                    from exc
-            observed = {}
-            for site in scenario.observed:
-                if site not in trace.nodes:
-                    raise ProgramError(f"site {site!r}: the world program did not sample it")
-                observed[site] = trace.nodes[site]["value"]
-            try:
-                reward = scenario.payoff(a, **observed, **self.reward)
-            except Exception as exc:
-                raise ProgramError(f"payoff raised {type(exc).__name__}: {exc}") from exc
+        generator = torch.default_generator  # the CPU generator Pyro's samplers draw from
+        state = generator.get_state()
+        # the draws of torch.manual_seed(seed), without seeding the other devices too (which
+        # costs about a millisecond a round inside Inspect); the caller's stream is restored
+        generator.manual_seed(seed)
+        try:
+            with torch.no_grad():
+                observed, reward = self._draw(a)
+        finally:
+            generator.set_state(state)
         return {k: _plain(v) for k, v in observed.items()}, float(torch.as_tensor(reward))
+
+    def _draw(self, action: torch.Tensor) -> tuple[dict[str, torch.Tensor], Any]:
+        scenario = self.scenario
+        try:
+            trace = poutine.trace(scenario.world).get_trace(action, **self.world)
+        except Exception as exc:
+            raise ProgramError(f"world program raised {type(exc).__name__}: {exc}") from exc
+        observed = {}
+        for site in scenario.observed:
+            if site not in trace.nodes:
+                raise ProgramError(f"site {site!r}: the world program did not sample it")
+            observed[site] = trace.nodes[site]["value"]
+        try:
+            reward = scenario.payoff(action, **observed, **self.reward)
+        except Exception as exc:
+            raise ProgramError(f"payoff raised {type(exc).__name__}: {exc}") from exc
+        return observed, reward
 
 
 def _tensor(value: Any) -> Any:
