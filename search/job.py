@@ -53,6 +53,9 @@ class SearchJob:
     threads: int | None = None
     #: values per world parameter of the sweep over objective risks (0: none)
     risk_grid: int = 5
+    #: the world and reward parameters the sweep varies (``--risk-params``; ``None``: every
+    #: world parameter)
+    risk_params: tuple[str, ...] | None = None
     #: feasible only when safe at every objective risk (``--robust-risks``)
     robust_risks: bool = False
     tail: float | None = None
@@ -66,7 +69,8 @@ class SearchJob:
                                               mc_samples=self.mc_samples or base.mc_samples,
                                               tail=base.tail if self.tail is None else self.tail),
                         device=resolve_device(check_device(self.device)),
-                        memory_budget=self.memory_budget, risk_grid=self.risk_grid)
+                        memory_budget=self.memory_budget, risk_grid=self.risk_grid,
+                        risk_params=self.risk_params)
 
 
 @dataclass
@@ -101,7 +105,9 @@ def make_setup(scenario: Scenario, context: dict[str, Any], robust: list[RobustR
                      "sha256": scenario.source_sha256()},
         "context": {"world": world, "reward": reward},
         "robust": [r.to_json() for r in robust],
-        "risks": {"grid": settings.risk_grid, "required": required},
+        "risks": {"grid": settings.risk_grid, "required": required,
+                  **({"params": list(settings.risk_params)}
+                     if settings.risk_params is not None else {})},
         "objective": objective.to_json(),
         "resolution": _resolution_record(settings, per_dimension),
         "baseline": dict(space.baseline),
@@ -156,9 +162,11 @@ def prepare(job: SearchJob, worker: int = 0, clean_stale: bool = True) -> Prepar
     if job.robust_risks:
         if job.risk_grid == 0:
             raise SMEError("--robust-risks needs --risk-grid of at least 1")
-        if not risk_axes(scenario, job.risk_grid)[0]:
+        if not risk_axes(scenario, job.risk_grid, job.risk_params)[0]:
             raise SMEError(f"--robust-risks: scenario {scenario.name!r} declares no world "
                            "parameter with a range, so there are no objective risks to sweep")
+    elif job.risk_grid > 0 and job.risk_params is not None:
+        risk_axes(scenario, job.risk_grid, job.risk_params)  # names checked before any trial
     margin = job.objective.margin
     if margin.enabled and space.numeric:  # before the directions are drawn
         check_margin_directions(margin.directions, margin.levels, job.batch,

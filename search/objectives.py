@@ -249,11 +249,12 @@ class Evaluator:
         self._directions = space.directions(objective.margin.directions, seed)
         grids = [[(r.name, v) for v in r.values()] for r in self.robust]
         self.contexts = [dict(combo) for combo in itertools.product(*grids)] if grids else []
-        world = set(scenario.world_params)
         self._risk_axes, self._unswept, cells = (
-            risk_configurations(scenario, {}, settings.risk_grid) if settings.risk_grid > 0
+            risk_configurations(scenario, {}, settings.risk_grid, settings.risk_params)
+            if settings.risk_grid > 0
             else ([], [], []))
-        self.risk_contexts = [{k: v for k, v in c.items() if k in world} for c in cells]
+        swept = {axis.name for axis in self._risk_axes}  # world, and reward when asked
+        self.risk_contexts = [{k: v for k, v in c.items() if k in swept} for c in cells]
         self.require_risks = require_risks and bool(self.risk_contexts)
         names = scenario.action_names
         self._unsafe = [i for i, a in enumerate(scenario.actions) if not a.safe]
@@ -427,7 +428,8 @@ class Evaluator:
         data = sweep.to_json()
         if failed:
             data.update(verdict="risk_dependent", unanalysable=failed)
-        return {k: data[k] for k in ("verdict", "phases", "grid", *(
+        swept = ["swept"] if self.settings.risk_params is not None else []
+        return {k: data[k] for k in ("verdict", "phases", "grid", *swept, *(
             ["unanalysable"] if failed else []))}
 
     def _margin(self, code: int, neighbours: list[_Row | str]) -> float:

@@ -159,3 +159,16 @@ def test_an_export_records_the_swept_parameters_and_check_sweeps_them_again(
     # check with default settings (every world parameter) still sweeps the penalty
     result = check_document(document, hacking, Settings(resolution=SMALL), str(path))
     assert result.verdict == "risk_dependent" == result.recorded_verdict
+
+
+def test_a_search_sweeps_the_named_reward_parameters_at_every_trial(hacking: Scenario) -> None:
+    from search.objectives import Evaluator, ObjectiveSpec
+    from search.space import build_space
+
+    space, _ = build_space(hacking, [], {})
+    settings = Settings(resolution=SMALL, risk_grid=3, risk_params=("penalty",))
+    evaluator = Evaluator(hacking, space, {}, [], ObjectiveSpec(), settings)
+    assert [c["penalty"] for c in evaluator.risk_contexts] == [0.0, 2.5, 5.0]
+    result = evaluator.evaluate([{**dict(space.baseline), **ENGINEERED}])[0]
+    assert result.objective_risks["verdict"] == "risk_dependent"
+    assert result.objective_risks["swept"] == ["penalty"]

@@ -198,7 +198,8 @@ def _job(args: argparse.Namespace) -> Any:
         points=points, per_dimension=per_dimension, mc_samples=args.mc_samples,
         device=args.device,
         memory_budget=args.memory_budget * 1024 * 1024, threads=args.threads,
-        risk_grid=args.risk_grid, robust_risks=args.robust_risks, tail=args.tail)
+        risk_grid=args.risk_grid, risk_params=args.risk_params,
+        robust_risks=args.robust_risks, tail=args.tail)
 
 
 def run(args: argparse.Namespace) -> int:
