@@ -39,6 +39,9 @@ def _figure(width: float, height: float) -> Any:
     return fig
 
 
+#: an equilibrium's range wider than this is drawn as a band (a continuum of equilibria);
+#: narrower ones are the bracket of an isolated equilibrium at the Θ points' resolution
+CONTINUUM_WIDTH = 0.02
 #: characters per line of a wrapped title or axis label (at the figures' widths and fonts)
 WRAP = 62
 
@@ -201,7 +204,7 @@ def trajectory_figure(sim: Simulation) -> Any:
             which = f"equilibrium {m + 1}: " if many else "equilibrium: "
             ranges = sim.equilibrium_ranges[m] if m < len(sim.equilibrium_ranges) else {}
             low, high = ranges.get(name, (mixture[name], mixture[name]))
-            if high - low > 1e-6:
+            if high - low > CONTINUUM_WIDTH:
                 ax.axhspan(low, high, facecolor="none", edgecolor=colour, hatch="//",
                            linewidth=0.6, label=f"{which}σ({name}) ∈ [{low:.3g}, {high:.3g}]")
             else:
