@@ -325,14 +325,14 @@ def test_the_pair_path_is_tested_on_candidates_of_every_kind(
     monkeypatch.setattr(equilibria._Pair, "candidate", recording)
     monkeypatch.setattr(equilibria, "least_shortfall",
                         counting("engine", equilibria.least_shortfall))
-    simple = equilibria._Pair._simple
+    check = equilibria._Pair._beaten
 
-    def beaten(self: equilibria._Pair, members: list[int]) -> equilibria._Belief | None:
-        out = simple(self, members)
-        programs["beaten"] += out is not None and not out.simple
+    def beaten(self: equilibria._Pair, beliefs: list) -> list[bool]:  # type: ignore[type-arg]
+        out = check(self, beliefs)
+        programs["beaten"] += sum(out)
         return out
 
-    monkeypatch.setattr(equilibria._Pair, "_simple", beaten)
+    monkeypatch.setattr(equilibria._Pair, "_beaten", beaten)
     for _, kl, utility in _problems():
         gamma = GammaOperator(torch.tensor(kl[None], dtype=F64),
                               torch.tensor(utility[None], dtype=F64))
@@ -361,3 +361,34 @@ def test_a_member_off_the_envelope_keeps_its_half_line_bounds() -> None:
             seen += 1
             assert _same(equilibria._pair(gamma, 0, 0, 1), reference_pair(gamma, 0, 0, 1))
     assert seen > 10
+
+
+def test_beliefs_are_beaten_exactly_when_the_expected_payoffs_say_so() -> None:
+    """The batched test of the simple beliefs against the expectation over all points, on
+    random payoffs and on exact ties at the payoff tolerance (where it measures again)."""
+    rng = np.random.default_rng(3)
+    for trial in range(40):
+        n, n_actions = int(rng.integers(2, 30)), int(rng.integers(2, 5))
+        utility = rng.integers(-8, 9, size=(n, n_actions)) / 8.0
+        utility[0, 0] = 1.0  # max |U| = 1, so the payoff tolerance is 2⁻²⁰ exactly
+        if n_actions > 2 and trial % 2:  # a third action better by exactly the tolerance
+            utility[:, 2] = utility[:, 0] + 2.0 ** -20
+        kl = rng.random((n, 2))
+        gamma = GammaOperator(torch.tensor(kl[None], dtype=F64),
+                              torch.tensor(utility[None], dtype=F64),
+                              Tolerance(utility_rtol=2.0 ** -20))
+        pair = equilibria._Pair.of(gamma, 0, (0, 1), torch.zeros(n, dtype=F64),
+                                   torch.ones(n, dtype=F64), [], torch.zeros(n, dtype=torch.bool))
+        beliefs = []
+        for _ in range(20):
+            i, j = (int(k) for k in rng.integers(0, n, size=2))
+            lam = float(rng.choice([0.0, 0.25, 0.5, rng.random()]))
+            beliefs.append(((i, 1.0),) if i == j else ((i, 1.0 - lam), (j, lam)))
+        expected = []
+        for belief in beliefs:
+            weights = torch.zeros(n, dtype=F64)
+            for i, w in belief:
+                weights[i] = w
+            values = weights @ gamma.utility[0]
+            expected.append(bool((values > values[0] + gamma.utol[0]).any()))
+        assert pair._beaten(beliefs) == expected

@@ -2,16 +2,19 @@
 
 For a mixture ``σ = (1 − p) δ_a + p δ_b`` every point ``i`` has weighted KL
 ``L_i(p) = (1 − p) K_a[i] + p K_b[i]``, a line in ``p``; ``Θ(σ)`` is the set of lines at the
-lower envelope ``E(p) = min_i L_i(p)`` (within the tie tolerance).  Two exact computations:
+lower envelope ``E(p) = min_i L_i(p)`` (within the tie tolerance).  Both computations below
+are exact and ``O(N log N)``: dominated points are discarded by a sort, the remaining
+points, sorted by ``K_a``, form the envelope's lower convex hull (:func:`_envelope_hull`), and
+``L_i − E`` is convex in ``p`` and linear between the hull's breakpoints.
 
-* :func:`envelope_intervals` — for every point, the interval of ``p`` it wins, from the
-  ``N × N`` pairwise differences ``L_i − L_j`` (linear in ``p``).  ``O(N²)``; used for
+* :func:`envelope_points` — which points are on the envelope for some ``p ∈ [0, 1]``: each
+  point's gap to the envelope is measured at the hull breakpoint its slope falls between
+  (where ``L_i − E`` is least).  Used by ``Γ`` on whole batches.
+* :func:`envelope_intervals` — for every point, the interval of ``p`` it wins: the ends are
+  where ``L_i − E`` crosses the tolerance, found by bisection over the breakpoints, and are
+  computed from the hull vertex that binds there as the pairwise definition (the half-lines
+  ``L_i − L_j ≤ ktol`` over all ``j``, :func:`half_line_bounds`) computes them.  Used for
   single reports, where the intervals locate mixed equilibria.
-* :func:`envelope_points` — which points are on the envelope for some ``p ∈ [0, 1]``:
-  dominated points are discarded by a sort (``O(N log N)``), the remaining points, sorted by
-  ``K_a``, form the envelope's lower convex hull, and each point's gap to the envelope is
-  measured at the hull breakpoint its slope falls between (``L_i − E`` is convex in ``p``, so
-  that is its minimum).  Used by ``Γ`` on whole batches.
 
 The hull is found by whole-batch passes (:func:`_hull_passes`): every point strictly above
 the chord of its two surviving neighbours is removed at once, until no pass removes one; a

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from priors.reductions import any_along, anything
 from sme.engine.berk_nash import GammaOperator, best_fit
 from sme.engine.envelope import envelope_intervals, envelope_points, half_line_bounds
 from sme.engine.mixed_equilibrium import MixedEquilibrium
@@ -79,8 +80,8 @@ def _pair(gamma: GammaOperator, row: int, a: int, c: int) -> list[MixedEquilibri
     if not probes:
         return []
     # interval ends carry the tie slack; twice the tolerance keeps both neighbours
-    members = _fitting(k0, k1, finite, ktol, probes)
-    pair = _Pair.of(gamma, row, (a, c), on, lo, hi, members)
+    members, met = _fitting(k0, k1, finite, ktol, probes)
+    pair = _Pair.of(gamma, row, (a, c), lo, hi, members, met & ~on)
     candidates = [pair.candidate(p, chosen) for p, chosen in zip(probes, members, strict=True)]
     return _merge([cand for cand in candidates if cand is not None], a, c)
 
@@ -95,10 +96,10 @@ SHORTFALL_MARGIN = 1e-5
 
 
 def _fitting(k0: torch.Tensor, k1: torch.Tensor, finite: torch.Tensor, ktol: torch.Tensor,
-             probes: list[float]) -> list[list[int]]:
+             probes: list[float]) -> tuple[list[list[int]], torch.Tensor]:
     """For every mixture ``p`` of ``probes``, the points (ascending) with both KLs finite
     that minimise ``(1 − p) K_0 + p K_1`` within ``2 ktol``
-    (:func:`sme.engine.berk_nash.best_fit`).
+    (:func:`sme.engine.berk_nash.best_fit`); and the mask ``(N,)`` of the points met so.
 
     Only points within ``2 ktol`` of the envelope (plus a margin for rounding) can be among
     them, and those include the least loss at every ``p`` (:func:`sme.engine.envelope.
@@ -111,11 +112,13 @@ def _fitting(k0: torch.Tensor, k1: torch.Tensor, finite: torch.Tensor, ktol: tor
     n0, n1 = k0[columns], k1[columns]
     p = torch.tensor(probes, dtype=torch.float64, device=k0.device).unsqueeze(1)
     found: list[list[int]] = []
+    met = torch.zeros_like(near)
     block = max(FIT_BLOCK // max(columns.numel(), 1), 1)
     for start in range(0, len(probes), block):
         q = p[start : start + block]
         loss = (1 - q).to(k0.dtype) * n0 + q.to(k0.dtype) * n1  # as (1 − p) K_0 + p K_1
         fits = best_fit(loss, (2 * ktol).expand(loss.shape[0]))
+        met[columns] |= any_along(fits, dim=0)
         rows, cols = torch.nonzero(fits, as_tuple=True)
         counts = torch.bincount(rows, minlength=loss.shape[0]).tolist()
         points = columns[cols].tolist()
@@ -123,7 +126,7 @@ def _fitting(k0: torch.Tensor, k1: torch.Tensor, finite: torch.Tensor, ktol: tor
         for count in counts:
             found.append(points[at : at + count])
             at += count
-    return found
+    return found, met
 
 
 @dataclass(frozen=True)
@@ -157,21 +160,20 @@ class _Pair:
     beliefs: dict[tuple[int, ...], _Belief | None]
 
     @classmethod
-    def of(cls, gamma: GammaOperator, row: int, pair: tuple[int, int], on: torch.Tensor,
-           lo: torch.Tensor, hi: torch.Tensor, members: list[list[int]]) -> _Pair:
+    def of(cls, gamma: GammaOperator, row: int, pair: tuple[int, int], lo: torch.Tensor,
+           hi: torch.Tensor, members: list[list[int]], off: torch.Tensor) -> _Pair:
         """Interval ends from :func:`envelope_intervals` for the points on the envelope;
-        a member off it gets the bounds of its half-lines (:func:`half_line_bounds`), as
-        the pairwise computation gives every point.  Every member set's belief is found
-        here, the linear programs largest set first (:meth:`_solve_all`)."""
+        the members ``off`` it (a mask) get the bounds of their half-lines
+        (:func:`half_line_bounds`), as the pairwise computation gives every point.  Every
+        member set's belief is found here, the linear programs largest set first
+        (:meth:`_solve_all`)."""
         lo, hi = lo.clone(), hi.clone()
-        off = sorted({i for chosen in members for i in chosen}
-                     - set(torch.nonzero(on).flatten().tolist()))
         kl = gamma.kl[row]
-        if off:
-            index = torch.tensor([off], device=kl.device)
+        if anything(off):
+            index = torch.nonzero(off).flatten()
             low, high = half_line_bounds(kl[None, :, pair[0]], kl[None, :, pair[1]],
-                                         gamma.ktol[row : row + 1], index)
-            lo[index[0]], hi[index[0]] = low[0], high[0]
+                                         gamma.ktol[row : row + 1], index[None])
+            lo[index], hi[index] = low[0], high[0]
 
         def plain(t: torch.Tensor) -> np.ndarray:
             return t.detach().cpu().double().numpy()
@@ -213,58 +215,74 @@ class _Pair:
 
     def _solve_all(self, members: list[list[int]]) -> None:
         """The belief of every distinct member set: the simple one where it is unbeaten
-        (:meth:`_simple`), else the linear program's (:func:`sme.engine.wide_equilibria.
-        least_shortfall`), largest sets first; a set inside one whose least shortfall
-        exceeds the tolerance by more than :data:`SHORTFALL_MARGIN` has none either (a
-        belief on the subset is one on the set), so its program is not solved."""
-        unsettled = []
+        (:meth:`_simple`, :meth:`_beaten`), else the linear program's
+        (:func:`sme.engine.wide_equilibria.least_shortfall`), largest sets first; a set
+        inside one whose least shortfall exceeds the tolerance by more than
+        :data:`SHORTFALL_MARGIN` has none either (a belief on the subset is one on the set),
+        so its program is not solved."""
+        simple: dict[tuple[int, ...], _Belief] = {}
         for chosen in members:
             key = tuple(chosen)
-            if key in self.beliefs:
-                continue
-            self.beliefs[key] = simple = self._simple(chosen)
-            if simple is not None and not simple.simple:
-                unsettled.append(key)
-        hopeless: list[tuple[frozenset[int], float]] = []
+            if key not in self.beliefs:
+                self.beliefs[key] = found = self._simple(chosen)
+                if found is not None:
+                    simple[key] = found
+        beaten = self._beaten([found.belief for found in simple.values()])
+        unsettled = [key for key, out in zip(simple, beaten, strict=True) if out]
+        hopeless: list[frozenset[int]] = []
         utol = float(self.gamma.utol[self.row])
         for key in sorted(unsettled, key=len, reverse=True):
             points = frozenset(key)
-            if any(points <= larger for larger, _ in hopeless):
+            if any(points <= larger for larger in hopeless):
                 self.beliefs[key] = None
                 continue
             self.beliefs[key], shortfall, scale = self._by_lp(list(key), utol)
             if shortfall > utol / scale + SHORTFALL_MARGIN:
-                hopeless.append((points, shortfall))
+                hopeless.append(points)
 
     def _simple(self, members: list[int]) -> _Belief | None:
-        """The point-mass or two-point belief of :meth:`candidate`; ``None`` when the members
-        are all on one side of indifference, and a placeholder with ``simple = False`` when
-        the belief is beaten by another action (the linear program then decides)."""
+        """The point-mass or two-point belief of :meth:`candidate` (a point where the pair
+        is indifferent, the first such; else the nearest points to indifference on either
+        side, mixed to make it); ``None`` when the members are all on one side."""
         utol = float(self.gamma.utol[self.row])
         values = self.diff[members]
         zero = np.abs(values) <= utol
         below, above = values < -utol, values > utol
         if zero.any():
             i = members[int(np.argmax(zero))]
-            belief: tuple[tuple[int, float], ...] = ((i, 1.0),)
-            found = _Belief(belief, exact=True, ends=(i,))
-        elif below.any() and above.any():
+            return _Belief(((i, 1.0),), exact=True, ends=(i,))
+        if below.any() and above.any():
             i = members[int(np.argmax(np.where(below, values, -np.inf)))]
             j = members[int(np.argmin(np.where(above, values, np.inf)))]
             vi, vj = float(self.diff[i]), float(self.diff[j])
             lam = -vi / (vj - vi)
-            belief = ((i, 1.0 - lam), (j, lam))
-            found = _Belief(belief, ends=(i, j), lam=lam)
-        else:
-            return None
+            return _Belief(((i, 1.0 - lam), (j, lam)), ends=(i, j), lam=lam)
+        return None
+
+    def _beaten(self, beliefs: list[tuple[tuple[int, float], ...]]) -> list[bool]:
+        """For each belief of one or two points, whether another action's expected payoff
+        exceeds the pair's first action's by more than the payoff tolerance, all at once.
+        A comparison within rounding of the tolerance is made again as the pairwise path
+        made it (``weights @ U`` over all points), so every answer is the same."""
+        if not beliefs:
+            return []
         utility = self.gamma.utility[self.row]
-        weights = torch.zeros(utility.shape[0], dtype=utility.dtype, device=utility.device)
-        for i, w in belief:
-            weights[i] = w
-        expected = weights @ utility
-        if bool((expected > expected[self.pair[0]] + utol).any()):
-            return _Belief((), simple=False)
-        return found
+        plain = utility.detach().cpu().double().numpy()
+        index = np.array([[b[0][0], b[-1][0]] for b in beliefs])
+        weights = np.array([[b[0][1], b[-1][1] if len(b) == 2 else 0.0] for b in beliefs])
+        expected = (weights[:, :, None] * plain[index]).sum(axis=1)  # (S, A)
+        utol = float(self.gamma.utol[self.row])
+        excess = expected - expected[:, self.pair[0] : self.pair[0] + 1] - utol
+        rounding = 64 * torch.finfo(utility.dtype).eps * max(float(np.abs(plain).max()),
+                                                              np.finfo(float).tiny)
+        answers = (excess > 0).any(axis=1)
+        for s in np.flatnonzero((np.abs(excess) <= rounding).any(axis=1)).tolist():
+            vector = torch.zeros(utility.shape[0], dtype=utility.dtype, device=utility.device)
+            for i, w in beliefs[s]:
+                vector[i] = w
+            exact = vector @ utility
+            answers[s] = bool((exact > exact[self.pair[0]] + utol).any())
+        return answers.tolist()
 
     def _by_lp(self, members: list[int], utol: float) -> tuple[_Belief | None, float, float]:
         """The linear program's belief on ``members`` (when it passes), with its range: the
