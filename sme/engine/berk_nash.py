@@ -362,22 +362,32 @@ class GammaOperator:
         return out
 
 
+#: most entries of one ``(B, rivals, N)`` comparison block in :func:`never_fitting`
+RIVAL_BLOCK = 1 << 22
+
+
 def never_fitting(kl: Tensor, ktol: Tensor, rivals: Tensor | None = None) -> Tensor:
     """``(B, N)``: points ``i`` beaten by some rival point ``j`` by more than ``ktol`` on
     every action (``K[j, a] < K[i, a] − ktol`` for all ``a``; a finite KL beats ``+∞``).
     Such a point is in no ``Θ(σ)``: ``Σ_a σ_a K[j, a] < Σ_a σ_a K[i, a] − ktol`` for every
     ``σ``.  ``rivals`` ``(B, N)`` limits the ``j`` tried (default: every point); any choice
     gives a correct answer, fewer rivals only find fewer beaten points.  ``O(N R |A|)`` for
-    ``R`` rivals per configuration."""
+    ``R`` rivals per configuration, compared in blocks of rivals (:data:`RIVAL_BLOCK`)."""
     if rivals is None:
         rivals = torch.ones(kl.shape[:2], dtype=torch.bool, device=kl.device)
     index, valid, _ = compact(rivals)
     rival_kl = torch.gather(kl, 1, index.unsqueeze(-1).expand(-1, -1, kl.shape[-1]))
+    # a padding column beats nothing: +∞ is below no threshold
+    rival_kl = torch.where(valid.unsqueeze(-1), rival_kl, torch.full_like(rival_kl, math.inf))
     threshold = kl - ktol.reshape(-1, 1, 1)  # (B, N, A); ∞ stays ∞
     out = torch.zeros(kl.shape[:2], dtype=torch.bool, device=kl.device)
-    for r in range(index.shape[1]):
-        beats = (rival_kl[:, r:r + 1] < threshold).all(dim=-1)  # (B, N)
-        out |= beats & valid[:, r:r + 1]
+    block = max(RIVAL_BLOCK // max(kl.shape[0] * kl.shape[1], 1), 1)
+    for start in range(0, index.shape[1], block):
+        chunk = rival_kl[:, start : start + block]  # (B, C, A)
+        beats = chunk[:, :, None, 0] < threshold[:, None, :, 0]  # (B, C, N)
+        for a in range(1, kl.shape[-1]):
+            beats &= chunk[:, :, None, a] < threshold[:, None, :, a]
+        out |= any_along(beats, dim=1)
     return out
 
 

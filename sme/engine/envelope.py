@@ -2,16 +2,19 @@
 
 For a mixture ``σ = (1 − p) δ_a + p δ_b`` every point ``i`` has weighted KL
 ``L_i(p) = (1 − p) K_a[i] + p K_b[i]``, a line in ``p``; ``Θ(σ)`` is the set of lines at the
-lower envelope ``E(p) = min_i L_i(p)`` (within the tie tolerance).  Two exact computations:
+lower envelope ``E(p) = min_i L_i(p)`` (within the tie tolerance).  Both computations below
+are exact and ``O(N log N)``: dominated points are discarded by a sort, the remaining
+points, sorted by ``K_a``, form the envelope's lower convex hull (:func:`_envelope_hull`), and
+``L_i − E`` is convex in ``p`` and linear between the hull's breakpoints.
 
-* :func:`envelope_intervals` — for every point, the interval of ``p`` it wins, from the
-  ``N × N`` pairwise differences ``L_i − L_j`` (linear in ``p``).  ``O(N²)``; used for
+* :func:`envelope_points` — which points are on the envelope for some ``p ∈ [0, 1]``: each
+  point's gap to the envelope is measured at the hull breakpoint its slope falls between
+  (where ``L_i − E`` is least).  Used by ``Γ`` on whole batches.
+* :func:`envelope_intervals` — for every point, the interval of ``p`` it wins: the ends are
+  where ``L_i − E`` crosses the tolerance, found by bisection over the breakpoints, and are
+  computed from the hull vertex that binds there as the pairwise definition (the half-lines
+  ``L_i − L_j ≤ ktol`` over all ``j``, :func:`half_line_bounds`) computes them.  Used for
   single reports, where the intervals locate mixed equilibria.
-* :func:`envelope_points` — which points are on the envelope for some ``p ∈ [0, 1]``:
-  dominated points are discarded by a sort (``O(N log N)``), the remaining points, sorted by
-  ``K_a``, form the envelope's lower convex hull, and each point's gap to the envelope is
-  measured at the hull breakpoint its slope falls between (``L_i − E`` is convex in ``p``, so
-  that is its minimum).  Used by ``Γ`` on whole batches.
 
 The hull is found by whole-batch passes (:func:`_hull_passes`): every point strictly above
 the chord of its two surviving neighbours is removed at once, until no pass removes one; a
@@ -43,24 +46,106 @@ def envelope_intervals(k0: Tensor, k1: Tensor, ktol: Tensor) -> tuple[Tensor, Te
 
     Only points with both KLs finite take part (any other point has infinite weighted KL at
     every interior ``p``).  ``L_i(p) − L_j(p) = α_ij + β_ij p``, so the winning set of ``i``
-    is an intersection of half-lines.
+    is the intersection over the finite ``j`` of the half-lines ``α_ij + β_ij p ≤ ktol``
+    with ``[0, 1]``: ``p_lo = max(0, max_{β_ij < 0} (ktol − α_ij) / β_ij)``, ``p_hi = min(1,
+    min_{β_ij > 0} (ktol − α_ij) / β_ij)``, and ``on`` when ``p_lo ≤ p_hi`` and no ``j``
+    with ``β_ij = 0`` is below ``L_i`` by more than ``ktol``.  Points not ``on`` get the
+    empty interval ``p_lo = 1, p_hi = 0`` (:func:`half_line_bounds` gives any point's
+    bounds).
+
+    ``O(N log N)``.  On ``[0, 1]`` the envelope is that of the hull vertices
+    (:func:`_envelope_hull`), so only they can bind.  A point's gap ``L_i − E`` is convex
+    and linear between the hull's breakpoints, least at the breakpoint ``q_k`` its slope
+    falls between (as in :func:`envelope_points`), and crosses ``ktol`` at most once on each
+    side of it: a bisection over the breakpoints on each side finds the segment, whose
+    active vertex binds.  The formulas above are then taken over the vertices next to those
+    segments and to ``q_k`` (:func:`_window_bounds`); in exact arithmetic no other ``j`` is
+    tighter, and the binding terms are computed as the pairwise definition computes them.
     """
+    on = torch.zeros(k0.shape, dtype=torch.bool, device=k0.device)
+    p_lo = torch.ones_like(k0)
+    p_hi = torch.zeros_like(k0)
+    hull = _envelope_hull(k0, k1, ktol)
+    if hull is None:
+        return on, p_lo, p_hi
+    x, y, size = hull.x, hull.y, hull.size
+    tol = ktol.reshape(-1, 1)
+    q, e = _breakpoints(hull)
+    j = _least_gap_position(hull)
+
+    def above(k: Tensor) -> Tensor:  # the gap at q_k exceeds the tolerance
+        at = torch.gather(q, 1, k)
+        return (1 - at) * x + at * y - torch.gather(e, 1, k) > tol
+
+    steps = max(int(size.max()), 1).bit_length()
+    # the gap falls on [0, q_j]: the last breakpoint k < j above the tolerance
+    left, right = torch.zeros_like(j), j.clone()
+    for _ in range(steps):
+        middle = (left + right) // 2
+        high = above(middle)
+        left, right = torch.where(high, middle, left), torch.where(high, right, middle)
+    falling = left  # the crossing lies on [q_left, q_left+1], where vertex ``left`` is active
+    # the gap rises on [q_j, 1]: the first breakpoint k > j above the tolerance
+    left, right = j.clone(), torch.broadcast_to(size.unsqueeze(1), j.shape).clone()
+    for _ in range(steps):
+        middle = (left + right + 1) // 2
+        high = above(middle)
+        left, right = torch.where(high, left, middle), torch.where(high, middle, right)
+    rising = right - 1  # the crossing lies on [q_right−1, q_right]
+    window = [falling - 1, falling, falling + 1, j - 1, j, rising - 1, rising, rising + 1]
+    low, high, flat_ok = _window_bounds(hull, window, tol)
+    inside = hull.valid & flat_ok & (low <= high)
+    low = torch.where(inside, low, torch.ones_like(low))
+    high = torch.where(inside, high, torch.zeros_like(high))
+    # ``index`` holds distinct columns in every row, so each column is written once
+    index = hull.index
+    return (on.scatter_(1, index, inside), p_lo.scatter_(1, index, low),
+            p_hi.scatter_(1, index, high))
+
+
+def _window_bounds(hull: _Hull, window: list[Tensor], tol: Tensor
+                   ) -> tuple[Tensor, Tensor, Tensor]:
+    """:func:`half_line_bounds` of every compacted point against the hull vertices
+    ``window`` (each ``(B, W)``, clamped to the hull): ``(p_lo, p_hi, flat_ok)``, the last
+    false where a vertex with ``β = 0`` lies below the point by more than ``ktol``."""
+    last = (hull.size - 1).clamp(min=0).unsqueeze(1)
+    low = torch.zeros_like(hull.x)  # the clamps to [0, 1]
+    high = torch.ones_like(hull.x)
+    flat_ok = torch.ones_like(hull.valid)
+    for k in window:
+        m = torch.minimum(k.clamp(min=0), last)
+        alpha = hull.x - torch.gather(hull.hx, 1, m)
+        beta = (hull.y - torch.gather(hull.hy, 1, m)) - alpha
+        slack = tol - alpha
+        ratio = slack / torch.where(beta == 0, torch.ones_like(beta), beta)
+        high = torch.where(beta > 0, torch.minimum(high, ratio), high)
+        low = torch.where(beta < 0, torch.maximum(low, ratio), low)
+        flat_ok = flat_ok & ((beta != 0) | (slack >= 0))
+    return low, high, flat_ok
+
+
+def half_line_bounds(k0: Tensor, k1: Tensor, ktol: Tensor, points: Tensor
+                     ) -> tuple[Tensor, Tensor]:
+    """``(p_lo, p_hi)`` ``(B, M)`` for the columns ``points`` ``(B, M)``: the bounds of the
+    intersection of the half-lines ``α_ij + β_ij p ≤ ktol`` over the points ``j`` with both
+    KLs finite (:func:`envelope_intervals`; a point's KLs taken as 0 where not finite),
+    ``p_lo = max(0, max_{β < 0} (ktol − α) / β)`` and ``p_hi = min(1, min_{β > 0}
+    (ktol − α) / β)``.  For a point off the envelope they describe no interval
+    (``p_lo > p_hi``, or a parallel line beaten by more than ``ktol``).  ``O(B M N)``: for a
+    few points."""
     finite = torch.isfinite(k0) & torch.isfinite(k1)
     zero = torch.zeros((), dtype=k0.dtype, device=k0.device)
     a0 = torch.where(finite, k0, zero)
     a1 = torch.where(finite, k1, zero)
-    alpha = a0.unsqueeze(2) - a0.unsqueeze(1)  # (B, i, j)
-    beta = (a1.unsqueeze(2) - a1.unsqueeze(1)) - alpha
+    alpha = torch.gather(a0, 1, points).unsqueeze(2) - a0.unsqueeze(1)  # (B, M, N)
+    beta = (torch.gather(a1, 1, points).unsqueeze(2) - a1.unsqueeze(1)) - alpha
     slack = ktol.reshape(-1, 1, 1) - alpha
-    relevant = finite.unsqueeze(1)  # only finite competitors j
-    pos, neg = beta > 0, beta < 0
+    relevant = finite.unsqueeze(1)
     ratio = slack / torch.where(beta == 0, torch.ones_like(beta), beta)
     inf = torch.full_like(ratio, math.inf)
-    p_hi = torch.where(relevant & pos, ratio, inf).min(dim=2).values.clamp(max=1.0)
-    p_lo = torch.where(relevant & neg, ratio, -inf).max(dim=2).values.clamp(min=0.0)
-    flat_ok = torch.where(relevant & (beta == 0), slack >= 0, torch.ones_like(pos)).all(dim=2)
-    on = finite & flat_ok & (p_lo <= p_hi)
-    return on, p_lo, p_hi
+    p_hi = torch.where(relevant & (beta > 0), ratio, inf).min(dim=2).values.clamp(max=1.0)
+    p_lo = torch.where(relevant & (beta < 0), ratio, -inf).max(dim=2).values.clamp(min=0.0)
+    return p_lo, p_hi
 
 
 def undominated(k0: Tensor, k1: Tensor, ktol: Tensor) -> Tensor:
@@ -261,6 +346,37 @@ def envelope_breakpoints(k0: Tensor, k1: Tensor, ktol: Tensor
     return torch.where(valid, p, torch.zeros_like(p)), pair, valid
 
 
+def _breakpoints(hull: _Hull) -> tuple[Tensor, Tensor]:
+    """``(q, e)``, each ``(B, W + 1)``: ``q_0 = 0``, ``q_k`` where the lines of hull vertices
+    ``k − 1`` and ``k`` cross (``0 < k < size``), ``q_k = 1`` for ``k ≥ size``; and the
+    envelope ``E(q_k)``, the lesser of those two lines there (vertex indices clamped to
+    the hull)."""
+    rows, width = hull.hx.shape
+    k = torch.arange(width + 1, device=hull.hx.device).unsqueeze(0).expand(rows, -1)
+    last = (hull.size - 1).clamp(min=0).unsqueeze(1)
+    left = torch.minimum((k - 1).clamp(min=0), last)
+    right = torch.minimum(k, last)
+    lx, ly = torch.gather(hull.hx, 1, left), torch.gather(hull.hy, 1, left)
+    rx, ry = torch.gather(hull.hx, 1, right), torch.gather(hull.hy, 1, right)
+    q = _crossing(lx, ly, rx, ry)
+    q = torch.where(k == 0, torch.zeros_like(q), q)
+    q = torch.where(k > last, torch.ones_like(q), q)
+    e = torch.minimum((1 - q) * lx + q * ly, (1 - q) * rx + q * ry)
+    return q, e
+
+
+def _least_gap_position(hull: _Hull) -> Tensor:
+    """``(B, W)``: for every compacted point, the ``k`` at whose breakpoint ``q_k`` its gap
+    ``L_i − E`` is least: the hull lines ``0 … k − 1`` are steeper (in ``p``) than its own
+    line (ties go left).  ``L_i − E`` is convex, falling before ``q_k`` and rising after."""
+    hull_valid = torch.arange(hull.hx.shape[1], device=hull.hx.device) < hull.size.unsqueeze(1)
+    inf = torch.tensor(math.inf, dtype=hull.hx.dtype, device=hull.hx.device)
+    # slopes in p of the hull lines, decreasing along the hull; negate to search ascending
+    neg_slope = torch.where(hull_valid, hull.hx - hull.hy, inf)
+    pt_neg_slope = torch.where(hull.valid, hull.x - hull.y, inf)
+    return torch.searchsorted(neg_slope.contiguous(), pt_neg_slope.contiguous(), right=False)
+
+
 def envelope_points(k0: Tensor, k1: Tensor, ktol: Tensor) -> Tensor:
     """``(B, N)``: points in ``Θ((1 − p) δ_a + p δ_b)`` for some ``p ∈ [0, 1]``, within
     ``ktol``.  Rows where no point has both KLs finite give every point (the literal argmin
@@ -268,30 +384,13 @@ def envelope_points(k0: Tensor, k1: Tensor, ktol: Tensor) -> Tensor:
     hull = _envelope_hull(k0, k1, ktol)
     if hull is None:
         return torch.ones(k0.shape, dtype=torch.bool, device=k0.device)
-    index, valid, x, y = hull.index, hull.valid, hull.x, hull.y
-    hx, hy, size = hull.hx, hull.hy, hull.size
-    none_finite = ~any_along(valid, dim=1)  # a row with a finite point keeps its best one
-    hull_valid = torch.arange(hx.shape[1], device=hx.device) < size.unsqueeze(1)
-    inf = torch.tensor(math.inf, dtype=k0.dtype, device=k0.device)
-    # slopes in p of the hull lines, decreasing along the hull; negate to search ascending
-    neg_slope = torch.where(hull_valid, hx - hy, inf)
-    pt_neg_slope = torch.where(valid, x - y, inf)
-    # position j: hull lines 0..j-1 have slope > the point's slope (ties go left)
-    j = torch.searchsorted(neg_slope.contiguous(), pt_neg_slope.contiguous(), right=False)
-    last = (size - 1).clamp(min=0).unsqueeze(1)
-    left = (j - 1).clamp(min=0)
-    left = torch.minimum(left, last)
-    right = torch.minimum(j, last)
-    lx, ly = torch.gather(hx, 1, left), torch.gather(hy, 1, left)
-    rx, ry = torch.gather(hx, 1, right), torch.gather(hy, 1, right)
-    # breakpoint p where hull lines `left` and `right` cross (or an end of [0, 1])
-    p = _crossing(lx, ly, rx, ry)
-    p = torch.where(j == 0, torch.zeros_like(p), p)
-    p = torch.where(j > last, torch.ones_like(p), p)
-    envelope = (1 - p) * lx + p * ly
-    envelope = torch.minimum(envelope, (1 - p) * rx + p * ry)
-    gap = (1 - p) * x + p * y - envelope
-    on = valid & (gap <= ktol.reshape(-1, 1))
+    none_finite = ~any_along(hull.valid, dim=1)  # a row with a finite point keeps its best one
+    q, e = _breakpoints(hull)
+    j = _least_gap_position(hull)
+    # the point's gap at the breakpoint where it is least (or an end of [0, 1])
+    p = torch.gather(q, 1, j)
+    gap = (1 - p) * hull.x + p * hull.y - torch.gather(e, 1, j)
+    on = hull.valid & (gap <= ktol.reshape(-1, 1))
     # ``index`` holds distinct columns in every row, so each column is written once
-    out = torch.zeros(k0.shape, dtype=torch.bool, device=k0.device).scatter_(1, index, on)
+    out = torch.zeros(k0.shape, dtype=torch.bool, device=k0.device).scatter_(1, hull.index, on)
     return out | none_finite.unsqueeze(1)

@@ -46,7 +46,8 @@ def mask_to_bits(mask: np.ndarray) -> int:
 
 def bits_to_points(bits: int) -> list[int]:
     """The point indices of a bit set, ascending."""
-    return [i for i, bit in enumerate(reversed(f"{bits:b}")) if bit == "1"]
+    raw = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8, "little"), dtype=np.uint8)
+    return np.flatnonzero(np.unpackbits(raw, bitorder="little")).tolist()
 
 
 def closed_tie_sets(vertex_sets: Iterable[int], limit: int = MAX_FACES) -> list[int]:

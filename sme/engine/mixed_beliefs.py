@@ -265,20 +265,29 @@ def _upper(gain: Tensor, members: Tensor, tau: Tensor) -> tuple[Tensor, Tensor]:
 
 
 def _bisect_two(gain: Tensor, members: Tensor) -> Tensor:
-    """``min_{t ∈ [0, 1]} max_i (t g_i0 + (1 − t) g_i1)`` by bisection on the active slope."""
+    """``min_{t ∈ [0, 1]} max_i (t g_i0 + (1 − t) g_i1)`` by bisection on the active slope.
+
+    The values are :func:`_upper`'s for ``τ = (t, 1 − t)``, written out for two actions
+    (``g_i0 t + g_i1 (1 − t)``, the same sum in the same order)."""
     m = gain.shape[0]
     lo = torch.zeros(m, dtype=gain.dtype, device=gain.device)
     hi = torch.ones_like(lo)
-    slope = gain[..., 0] - gain[..., 1]  # (M, N)
-    arange = torch.arange(m, device=gain.device)
+    g0, g1 = gain[..., 0].contiguous(), gain[..., 1].contiguous()
+    slope = g0 - g1  # (M, N)
+    outside = torch.full_like(g0, -math.inf)
+
+    def upper(t: Tensor) -> tuple[Tensor, Tensor]:
+        values = g0 * t.unsqueeze(1) + g1 * (1 - t).unsqueeze(1)
+        best, where = torch.where(members, values, outside).max(dim=1)
+        return best, where
+
     for _ in range(BISECTION_STEPS):
         mid = (lo + hi) / 2
-        _, active = _upper(gain, members, torch.stack([mid, 1 - mid], dim=1))
-        rising = slope[arange, active] > 0
+        _, active = upper(mid)
+        rising = torch.gather(slope, 1, active.unsqueeze(1))[:, 0] > 0
         hi = torch.where(rising, mid, hi)
         lo = torch.where(rising, lo, mid)
-    ends = [_upper(gain, members, torch.stack([t, 1 - t], dim=1))[0] for t in (lo, hi)]
-    return torch.minimum(*ends)
+    return torch.minimum(upper(lo)[0], upper(hi)[0])
 
 
 def _hedge(gain: Tensor, members: Tensor) -> tuple[Tensor, Tensor]:

@@ -90,8 +90,11 @@ def vertex_tie_sets(kl: np.ndarray, ktol: float) -> np.ndarray:
     columns of ``kl`` ``(N, |S|)``; every ``Θ(σ)``, ``σ ∈ Δ(S)``, is contained in one.
 
     Vertices are listed with their mixtures by :func:`vertex_mixtures`; this returns only the
-    sets (duplicates removed)."""
-    return np.unique(np.stack([s for _, s in vertex_mixtures(kl, ktol)]), axis=0)
+    sets (duplicates removed, in the order of ``np.unique(sets, axis=0)``: compared as packed
+    bits, most significant first, which orders the rows alike)."""
+    masks = np.stack([s for _, s in vertex_mixtures(kl, ktol)])
+    _, first = np.unique(np.packbits(masks, axis=1), axis=0, return_index=True)
+    return masks[first]
 
 
 def vertex_mixtures(kl: np.ndarray, ktol: float) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -37,6 +37,8 @@ face (see :mod:`sme.engine.envelope_faces` for the number of faces).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.optimize import linprog
 
@@ -44,7 +46,7 @@ from sme.engine.envelope_faces import bits_to_points, closed_tie_sets, mask_to_b
 from sme.engine.mixed_equilibrium import MixedEquilibrium
 from sme.engine.tie_sets import vertex_mixtures
 
-__all__ = ["PURE_MARGIN", "indifferent_belief", "wide_equilibria"]
+__all__ = ["PURE_MARGIN", "indifferent_belief", "least_shortfall", "wide_equilibria"]
 
 #: mixtures putting less than this on an action are taken as on the simplex's boundary
 PURE_MARGIN = 1e-6
@@ -162,6 +164,15 @@ def indifferent_belief(utility: np.ndarray, support: list[int], utol: float
     support and every ``c``): always feasible and well conditioned, so a belief exactly
     indifferent is found rather than lost in the solver's own tolerance; the belief is then
     re-checked against ``utol``."""
+    return least_shortfall(utility, support, utol)[0]
+
+
+def least_shortfall(utility: np.ndarray, support: list[int], utol: float
+                    ) -> tuple[np.ndarray | None, float, float]:
+    """:func:`indifferent_belief` with the linear program's optimum: ``(μ or None, t,
+    scale)``, ``t`` the least shortfall in units of ``scale = max |U|`` as the solver
+    reports it (``+∞`` when it fails).  The true least shortfall of any subset of the rows
+    is at least that of all of them."""
     n = utility.shape[0]
     scale = max(float(np.abs(utility).max()), np.finfo(float).tiny)
     u = utility / scale
@@ -173,9 +184,12 @@ def indifferent_belief(utility: np.ndarray, support: list[int], utol: float
     found = linprog(cost, A_ub=a_ub, b_ub=np.zeros(gains.shape[0]),
                     A_eq=np.append(np.ones(n), 0.0)[None, :], b_eq=[1.0],
                     bounds=[(0.0, None)] * n + [(None, None)], method="highs")
-    if found.status != 0 or found.x[-1] > utol / scale:
-        return None
+    if found.status != 0:
+        return None, math.inf, scale
+    t = float(found.x[-1])
+    if t > utol / scale:
+        return None, t, scale
     mu = np.clip(found.x[:n], 0.0, None)
     mu = mu / mu.sum()
     values = mu @ utility
-    return mu if values.max() <= values[support].min() + utol else None
+    return (mu if values.max() <= values[support].min() + utol else None), t, scale
