@@ -367,17 +367,90 @@ def never_fitting(kl: Tensor, ktol: Tensor, rivals: Tensor | None = None) -> Ten
     every action (``K[j, a] < K[i, a] − ktol`` for all ``a``; a finite KL beats ``+∞``).
     Such a point is in no ``Θ(σ)``: ``Σ_a σ_a K[j, a] < Σ_a σ_a K[i, a] − ktol`` for every
     ``σ``.  ``rivals`` ``(B, N)`` limits the ``j`` tried (default: every point); any choice
-    gives a correct answer, fewer rivals only find fewer beaten points.  ``O(N R |A|)`` for
-    ``R`` rivals per configuration."""
+    gives a correct answer, fewer rivals only find fewer beaten points.
+
+    Only the rivals that no other rival weakly dominates are tried (a rival ``j'`` with
+    ``K[j', a] ≤ K[j, a]`` for all ``a`` beats every point that ``j`` beats), strongest
+    first (least total KL) in growing blocks, and a point leaves the search once beaten.
+    Neither step changes the answer, only its cost: ``O(R² |A|)`` for ``R`` rivals per
+    configuration, and ``O(N R' |A|)`` at most for the ``R'`` rivals kept."""
+    rows, points, actions = kl.shape
     if rivals is None:
         rivals = torch.ones(kl.shape[:2], dtype=torch.bool, device=kl.device)
     index, valid, _ = compact(rivals)
-    rival_kl = torch.gather(kl, 1, index.unsqueeze(-1).expand(-1, -1, kl.shape[-1]))
-    threshold = kl - ktol.reshape(-1, 1, 1)  # (B, N, A); ∞ stays ∞
-    out = torch.zeros(kl.shape[:2], dtype=torch.bool, device=kl.device)
-    for r in range(index.shape[1]):
-        beats = (rival_kl[:, r:r + 1] < threshold).all(dim=-1)  # (B, N)
-        out |= beats & valid[:, r:r + 1]
+    rival_kl = torch.gather(kl, 1, index.unsqueeze(-1).expand(-1, -1, actions))
+    inf = torch.full((), math.inf, dtype=kl.dtype, device=kl.device)
+    # a padding column is no rival: +∞ everywhere beats nothing
+    rival_kl = torch.where(valid.unsqueeze(-1), rival_kl, inf)
+    strength = rival_kl.sum(dim=-1)  # (B, R); KLs are in [0, +∞]
+    order = torch.argsort(strength, dim=1, stable=True)
+    rival_kl = torch.gather(rival_kl, 1, order.unsqueeze(-1).expand(-1, -1, actions))
+    _, _, (rival_kl,) = _undominated_rivals(rival_kl)
+    threshold = (kl - ktol.reshape(-1, 1, 1)).reshape(rows * points, actions)  # ∞ stays ∞
+    beaten = torch.zeros(rows * points, dtype=torch.bool, device=kl.device)
+    pending = torch.arange(rows * points, device=kl.device)
+    owner = pending // points  # each pending point's configuration
+    width, start, block = rival_kl.shape[1], 0, 1
+    while start < width and pending.numel() > 0:
+        block = max(1, min(block, width - start, _NEVER_FITTING_CELLS // pending.numel()))
+        tried = rival_kl[owner, start:start + block]  # (P, block, A)
+        below = tried < threshold[pending].unsqueeze(1)
+        hit = below.view(torch.uint8).amin(dim=-1).amax(dim=-1).bool()  # some rival, all a
+        beaten[pending[hit]] = True
+        pending, owner = pending[~hit], owner[~hit]
+        start += block
+        block *= 2
+    return beaten.reshape(rows, points)
+
+
+#: (point, rival) pairs compared at once by :func:`never_fitting`
+_NEVER_FITTING_CELLS = 1 << 18
+
+
+def _undominated_rivals(rival_kl: Tensor) -> tuple[Tensor, Tensor, list[Tensor]]:
+    """Rivals ``(B, R, A)`` (strongest first) with those that another rival weakly
+    dominates left out, moved to the front of each row (the rest are ``+∞``), and those
+    with an infinite KL left out (they beat nothing).  Of rivals with equal KLs the first
+    is kept.  Each rival left out is dominated by one kept (dominance, with ties broken by
+    the order, is a strict partial order: its minimal elements dominate the rest), so no
+    beaten point is lost.  The strongest few rivals prune the others first, then the
+    survivors are compared pairwise."""
+    width = rival_kl.shape[1]
+    head = min(width, 16)
+    positions = torch.arange(width, device=rival_kl.device)
+    kept = torch.isfinite(rival_kl).all(dim=-1) & ~_dominated(
+        rival_kl, rival_kl[:, :head], positions, positions[:head])
+    index, valid, _ = compact(kept)
+    rival_kl = _picked(rival_kl, index, valid)
+    kept = valid & ~_dominated(rival_kl, rival_kl, index, index)
+    index, valid, _ = compact(kept)
+    return index, valid, [_picked(rival_kl, index, valid)]
+
+
+def _picked(values: Tensor, index: Tensor, valid: Tensor) -> Tensor:
+    """The rows ``values[b, index[b]]`` ``(B, W, A)``, ``+∞`` where not ``valid``."""
+    out = torch.gather(values, 1, index.unsqueeze(-1).expand(-1, -1, values.shape[-1]))
+    return torch.where(valid.unsqueeze(-1), out, torch.full((), math.inf, dtype=out.dtype,
+                                                               device=out.device))
+
+
+def _dominated(kl: Tensor, by: Tensor, place: Tensor, by_place: Tensor) -> Tensor:
+    """``(B, R)``: rival ``j`` of ``kl`` ``(B, R, A)`` is weakly dominated by some rival
+    ``j'`` of ``by`` ``(B, H, A)``: ``K[j'] ≤ K[j]`` everywhere and, where they are equal,
+    ``j'`` comes first (``place`` ``(R,)`` or ``(B, R)``, ``by_place`` likewise: the
+    rivals' positions in one common order)."""
+    rows, width, actions = kl.shape
+    out = torch.zeros(rows, width, dtype=torch.bool, device=kl.device)
+    step = max(1, _NEVER_FITTING_CELLS * 16 // max(1, width * by.shape[1] * actions))
+    place = place.expand(rows, -1) if place.dim() == 1 else place
+    by_place = by_place.expand(rows, -1) if by_place.dim() == 1 else by_place
+    for begin in range(0, rows, step):
+        end = begin + step
+        this, other = kl[begin:end].unsqueeze(2), by[begin:end].unsqueeze(1)  # [b, j, j', a]
+        weakly = (other <= this).view(torch.uint8).amin(dim=-1).bool()
+        equal = (other == this).view(torch.uint8).amin(dim=-1).bool()
+        first = by_place[begin:end].unsqueeze(1) < place[begin:end].unsqueeze(2)
+        out[begin:end] = any_along(weakly & (~equal | first), dim=-1)
     return out
 
 

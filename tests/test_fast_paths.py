@@ -1,0 +1,66 @@
+"""Fast paths of the analysis against the slow, obvious computation on random problems.
+
+Each faster computation must give exactly the answers of its definition: the same beaten
+points, phases, sets and verdicts.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from sme.engine.berk_nash import never_fitting
+
+
+def never_fitting_by_definition(kl: torch.Tensor, ktol: torch.Tensor,
+                                rivals: torch.Tensor) -> torch.Tensor:
+    """Point ``i`` is beaten when some rival ``j`` has ``K[j, a] < K[i, a] − ktol`` for
+    every action ``a``: every point against every rival."""
+    rows, points, _ = kl.shape
+    out = torch.zeros(rows, points, dtype=torch.bool)
+    for b in range(rows):
+        for i in range(points):
+            for j in range(points):
+                if rivals[b, j] and all(float(kl[b, j, a]) < float(kl[b, i, a] - ktol[b])
+                                        for a in range(kl.shape[2])):
+                    out[b, i] = True
+                    break
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_never_fitting_matches_its_definition(seed: int) -> None:
+    gen = torch.Generator().manual_seed(seed)
+    rows = int(torch.randint(1, 5, (1,), generator=gen))
+    points = int(torch.randint(1, 40, (1,), generator=gen))
+    actions = int(torch.randint(1, 5, (1,), generator=gen))
+    # small integers: many exact ties, and differences equal to the tolerance
+    kl = torch.randint(0, 6, (rows, points, actions), generator=gen).double()
+    kl[torch.rand(kl.shape, generator=gen) < 0.15] = math.inf
+    ktol = torch.tensor([0.0, 1.0, 1e-9, 2.5][:rows] + [0.0] * max(0, rows - 4),
+                        dtype=torch.float64)
+    for rivals in (torch.rand(rows, points, generator=gen) < 0.3,
+                   torch.ones(rows, points, dtype=torch.bool),
+                   torch.zeros(rows, points, dtype=torch.bool)):
+        expected = never_fitting_by_definition(kl, ktol, rivals)
+        assert torch.equal(never_fitting(kl, ktol, rivals), expected)
+    assert torch.equal(never_fitting(kl, ktol),
+                       never_fitting_by_definition(kl, ktol, torch.ones(rows, points,
+                                                                        dtype=torch.bool)))
+
+
+def test_never_fitting_in_small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rivals are tried in blocks bounded by a cell budget; one pair at a time gives
+    the same answer."""
+    import sme.engine.berk_nash as berk_nash
+
+    gen = torch.Generator().manual_seed(99)
+    kl = torch.rand(3, 50, 3, generator=gen, dtype=torch.float64)
+    kl[0, 7] = math.inf
+    ktol = torch.tensor([0.0, 0.01, 0.1], dtype=torch.float64)
+    rivals = torch.rand(3, 50, generator=gen) < 0.5
+    expected = never_fitting_by_definition(kl, ktol, rivals)
+    monkeypatch.setattr(berk_nash, "_NEVER_FITTING_CELLS", 1)
+    assert torch.equal(never_fitting(kl, ktol, rivals), expected)
