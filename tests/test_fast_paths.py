@@ -51,9 +51,10 @@ def test_never_fitting_matches_its_definition(seed: int) -> None:
                                                                         dtype=torch.bool)))
 
 
-def test_never_fitting_in_small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The rivals are tried in blocks bounded by a cell budget; one pair at a time gives
-    the same answer."""
+@pytest.mark.parametrize("dense", [0, 1, 100])
+def test_never_fitting_in_small_blocks(monkeypatch: pytest.MonkeyPatch, dense: int) -> None:
+    """The rivals are tried against every point first, then in blocks bounded by a cell
+    budget; one pair at a time gives the same answer however many are tried densely."""
     import sme.engine.berk_nash as berk_nash
 
     gen = torch.Generator().manual_seed(99)
@@ -63,4 +64,45 @@ def test_never_fitting_in_small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     rivals = torch.rand(3, 50, generator=gen) < 0.5
     expected = never_fitting_by_definition(kl, ktol, rivals)
     monkeypatch.setattr(berk_nash, "_NEVER_FITTING_CELLS", 1)
+    monkeypatch.setattr(berk_nash, "_NEVER_FITTING_DENSE", dense)
     assert torch.equal(never_fitting(kl, ktol, rivals), expected)
+
+
+def test_reward_hacking_answers_with_the_plain_never_fitting(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random priors of the shipped reward-hacking example (three actions, 64 × 64 points):
+    the same phases, sets and pure equilibria with :func:`never_fitting` computed by its
+    definition, every point against every rival."""
+    import random
+
+    import sme.engine.berk_nash as berk_nash
+    from sme.analysis import analyze_batch
+    from sme.scenario.declaration import load_scenario
+
+    scenario = load_scenario("examples/reward_hacking.py")
+    rng = random.Random(7)
+    configs: list[dict[str, float]] = []
+    while len(configs) < 6:
+        c = {k: rng.uniform(p.low, p.high) for k, p in scenario.prior_params.items()}
+        c.update({k: rng.uniform(p.low, p.high) for k, p in scenario.world_params.items()})
+        if c["catch_lo"] < c["catch_hi"] and c["skill_lo"] < c["skill_hi"]:
+            configs.append(c)
+    configs.append({})  # the defaults
+    fast = analyze_batch(scenario, configs)
+
+    def plain(kl: torch.Tensor, ktol: torch.Tensor,
+              rivals: torch.Tensor | None = None) -> torch.Tensor:
+        if rivals is None:
+            rivals = torch.ones(kl.shape[:2], dtype=torch.bool)
+        threshold = kl - ktol.reshape(-1, 1, 1)
+        out = torch.zeros(kl.shape[:2], dtype=torch.bool)
+        for r in torch.nonzero(rivals.any(dim=0)).flatten().tolist():
+            beats = (kl[:, r:r + 1] < threshold).all(dim=-1)
+            out |= beats & rivals[:, r:r + 1]
+        return out
+
+    monkeypatch.setattr(berk_nash, "never_fitting", plain)
+    slow = analyze_batch(scenario, configs)
+    assert torch.equal(fast.phase_codes, slow.phase_codes)
+    assert torch.equal(fast.bn_set, slow.bn_set)
+    assert torch.equal(fast.pure, slow.pure)

@@ -386,11 +386,18 @@ def never_fitting(kl: Tensor, ktol: Tensor, rivals: Tensor | None = None) -> Ten
     order = torch.argsort(strength, dim=1, stable=True)
     rival_kl = torch.gather(rival_kl, 1, order.unsqueeze(-1).expand(-1, -1, actions))
     _, _, (rival_kl,) = _undominated_rivals(rival_kl)
-    threshold = (kl - ktol.reshape(-1, 1, 1)).reshape(rows * points, actions)  # ∞ stays ∞
-    beaten = torch.zeros(rows * points, dtype=torch.bool, device=kl.device)
-    pending = torch.arange(rows * points, device=kl.device)
+    threshold = kl - ktol.reshape(-1, 1, 1)  # (B, N, A); ∞ stays ∞
+    width = rival_kl.shape[1]
+    start = min(width, _NEVER_FITTING_DENSE)
+    beaten = torch.zeros(rows, points, dtype=torch.bool, device=kl.device)
+    for r in range(start):  # the strongest rivals against every point: most fall here
+        below = rival_kl[:, r:r + 1] < threshold
+        beaten |= below.view(torch.uint8).amin(dim=-1).bool()
+    beaten = beaten.reshape(rows * points)
+    threshold = threshold.reshape(rows * points, actions)
+    pending = torch.nonzero(~beaten).flatten()
     owner = pending // points  # each pending point's configuration
-    width, start, block = rival_kl.shape[1], 0, 1
+    block = 1
     while start < width and pending.numel() > 0:
         block = max(1, min(block, width - start, _NEVER_FITTING_CELLS // pending.numel()))
         tried = rival_kl[owner, start:start + block]  # (P, block, A)
@@ -405,6 +412,9 @@ def never_fitting(kl: Tensor, ktol: Tensor, rivals: Tensor | None = None) -> Ten
 
 #: (point, rival) pairs compared at once by :func:`never_fitting`
 _NEVER_FITTING_CELLS = 1 << 18
+#: rivals that :func:`never_fitting` tries against every point before it follows only the
+#: points not yet beaten
+_NEVER_FITTING_DENSE = 2
 
 
 def _undominated_rivals(rival_kl: Tensor) -> tuple[Tensor, Tensor, list[Tensor]]:
