@@ -41,7 +41,7 @@ from pyro.poutine.util import site_is_subsample
 from torch.distributions import kl_divergence
 
 from priors import budget
-from priors.grid import AxisRange, GridError, axis_ranges, build_points, point_count
+from priors.grid import AxisRange, GridError, Points, axis_ranges, build_points, point_count
 from priors.reductions import any_along, anything, everything
 from priors.shared_state import PROCESS_STATE
 
@@ -645,20 +645,39 @@ class _Traced:
     target: tuple[int, ...]
     world_sites: dict[str, dict[str, Any]]
     belief_sites: dict[str, dict[str, Any]]
+    #: the belief was traced for one configuration and is broadcast over the batch
+    shared: bool = False
+
+
+def _same_in_every_row(values: Values) -> bool:
+    """Whether every tensor of ``values`` (``(B,)`` each) holds one value in every row."""
+    return all(not isinstance(v, torch.Tensor) or v.numel() <= 1
+               or bool(((v == v[0]) & (torch.signbit(v) == torch.signbit(v[0]))).all())
+               for v in values.values())
 
 
 def _trace_models(
     programs: Programs, layout: _Layout, prior: Values, world: Values, batch: int,
-    resolution: Resolution, dtype: torch.dtype, device: torch.device,
+    resolution: Resolution, dtype: torch.dtype, device: torch.device, share: bool = False,
 ) -> _Traced:
-    """Cover the prior with points, then trace the world and the belief pinned to them."""
-    ranges, _ = _discover(programs, layout, prior, batch, resolution, dtype, device)
+    """Cover the prior with points, then trace the world and the belief pinned to them.
+
+    When every configuration of a batched layout has the same prior values (an objective
+    risk sweep: only the world changes), the prior is covered and the belief traced for one
+    configuration and broadcast over the batch: the points, the belief's laws and
+    everything computed from them alone are the same in every configuration (``share``;
+    :attr:`_Traced.shared` says whether it was done)."""
+    shared = (share and isinstance(layout, _Batched) and batch > 1
+              and _same_in_every_row(prior))
+    own = _Batched(layout.action, 1) if shared else layout
+    own_prior, own_batch = (_slice(prior, 0, 1), 1) if shared else (prior, batch)
+    ranges, _ = _discover(programs, own, own_prior, own_batch, resolution, dtype, device)
     n = point_count(ranges, resolution.points, resolution.max_points, resolution.per_dimension)
     actions = programs.n_actions if isinstance(layout, _Batched) else 1
     budget.require(n * actions * batch * budget.BYTES_PER_POINT_ACTION,
                    f"--points {resolution.points_text}", f"{n} Θ points × {actions} actions")
-    pts = build_points(ranges, batch, resolution.points, resolution.max_points, dtype, device,
-                       resolution.per_dimension)
+    pts = build_points(ranges, own_batch, resolution.points, resolution.max_points, dtype,
+                       device, resolution.per_dimension)
     target = layout.target(pts.log_volume.shape[1])
     world_sites = trace_program(
         "world", programs.world, layout.action, **{k: layout.param(v) for k, v in world.items()})
@@ -674,12 +693,15 @@ def _trace_models(
             f"world program samples {extra[0]!r}, which is not an observed site; the world "
             "must give the law of the observed sites directly"
         )
-    pinned = {name: layout.latent(value) for name, value in pts.values.items()}
+    pinned = {name: own.latent(value) for name, value in pts.values.items()}
     # pin the observed sites to the world's draws too: only their distributions are needed
     pinned.update({name: world_sites[name]["value"] for name in programs.observed})
-    params = {k: layout.param(v) for k, v in prior.items()}
-    belief_sites = trace_program("belief", programs.belief, layout.action, data=pinned, **params)
-    return _Traced(pts, ranges, target, world_sites, belief_sites)
+    params = {k: own.param(v) for k, v in own_prior.items()}
+    belief_sites = trace_program("belief", programs.belief, own.action, data=pinned, **params)
+    if shared:  # the configurations' points: views of the one configuration's
+        pts = Points({k: v.expand(batch, *v.shape[1:]) for k, v in pts.values.items()},
+                     pts.log_volume.expand(batch, -1))
+    return _Traced(pts, ranges, target, world_sites, belief_sites, shared)
 
 
 @dataclass
@@ -734,8 +756,19 @@ def _evaluate(
     programs: Programs, layout: _Layout, prior: Values, world: Values, reward: Values,
     batch: int, resolution: Resolution, dtype: torch.dtype, device: torch.device,
 ) -> ModelTensors:
-    """Compile one layout; K and U come out shaped ``layout.target(N)``."""
-    traced = _trace_models(programs, layout, prior, world, batch, resolution, dtype, device)
+    """Compile one layout; K and U come out shaped ``layout.target(N)``.
+
+    A batch whose configurations share their prior values traces the belief once
+    (:func:`_trace_models`) when every observed site's belief law is finite and discrete:
+    its KLs and payoffs are then exact sums over the outcomes, the same numbers as for a
+    belief traced at every configuration.  Otherwise (payoffs from draws, whose stream
+    depends on the shapes) the belief is traced at every configuration."""
+    traced = _trace_models(programs, layout, prior, world, batch, resolution, dtype, device,
+                           share=True)
+    if traced.shared and any(_enumerate(traced.belief_sites[name]["fn"], traced.target) is None
+                             for name in programs.observed):
+        traced = _trace_models(programs, layout, prior, world, batch, resolution, dtype,
+                               device)
     pts, ranges, target = traced.points, traced.ranges, traced.target
     world_sites, belief_sites = traced.world_sites, traced.belief_sites
     kl: torch.Tensor | None = None
