@@ -34,12 +34,13 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(LINEAR, tmp_path / "examples" / "linear_gaussian.py")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     return tmp_path
 
 
 def make_app(scenario: Path | None = Path("examples/linear_gaussian.py")) -> SMEApp:
     return SMEApp(scenario, settings=Settings(resolution=Resolution(points=101)),
-                  timings=False, examples=Path("examples"))
+                  timings=False, examples=Path("examples"), survive_errors=False)
 
 
 async def settle(pilot: Any, rounds: int = 6) -> None:

@@ -11,6 +11,9 @@ from priors.params import Scalar
 from sme.analysis import Analysis, Settings
 from sme.scenario.declaration import Scenario
 
+#: value changes that can be undone
+UNDO_LIMIT = 200
+
 
 @dataclass
 class Workbench:
@@ -22,6 +25,8 @@ class Workbench:
         settings: numerical settings of every analysis.
         values: the current value of every declared parameter (prior, world, reward).
         analysis: the latest analysis of ``values`` (``None`` while none succeeded).
+        undo_stack, redo_stack: earlier (and undone) values with what changed them, most
+            recent last; every change of ``values`` goes through :meth:`change`.
     """
 
     scenario: Scenario
@@ -29,6 +34,8 @@ class Workbench:
     settings: Settings
     values: dict[str, Scalar] = field(default_factory=dict)
     analysis: Analysis | None = None
+    undo_stack: list[tuple[dict[str, Scalar], str]] = field(default_factory=list)
+    redo_stack: list[tuple[dict[str, Scalar], str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.values = self.scenario.values(self.values)
@@ -36,6 +43,37 @@ class Workbench:
     def validated(self, values: Mapping[str, Any]) -> dict[str, Scalar]:
         """The current values updated by ``values`` (raises ``ParamError``)."""
         return self.scenario.values({**self.values, **values})
+
+    def change(self, values: Mapping[str, Any], label: str) -> bool:
+        """Update the values by ``values`` (validated: raises ``ParamError``), remembering the
+        previous ones for :meth:`undo`; ``False`` when nothing changed."""
+        new = self.validated(values)
+        if new == self.values:
+            return False
+        self.undo_stack.append((dict(self.values), label))
+        del self.undo_stack[:-UNDO_LIMIT]
+        self.redo_stack.clear()
+        self.values = new
+        return True
+
+    def undo(self) -> str | None:
+        """Go back to the values before the last change; what it undid (``None``: nothing to
+        undo)."""
+        if not self.undo_stack:
+            return None
+        values, label = self.undo_stack.pop()
+        self.redo_stack.append((dict(self.values), label))
+        self.values = values
+        return label
+
+    def redo(self) -> str | None:
+        """Make the last undone change again; what it redid (``None``: nothing to redo)."""
+        if not self.redo_stack:
+            return None
+        values, label = self.redo_stack.pop()
+        self.undo_stack.append((dict(self.values), label))
+        self.values = values
+        return label
 
     @property
     def context(self) -> dict[str, Scalar]:

@@ -3,16 +3,20 @@ simulate): typed access to the app and its workbench."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+import contextlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.screen import Screen
+
+from tui.resilient import Resilient
 
 if TYPE_CHECKING:
     from tui.app import SMEApp
     from tui.workbench import Workbench
 
 
-class WorkbenchScreen(Screen[None]):
+class WorkbenchScreen(Resilient, Screen[None]):
     """A screen of the open scenario; only pushed once a workbench exists."""
 
     @property
@@ -26,3 +30,8 @@ class WorkbenchScreen(Screen[None]):
         bench = self.sme.workbench
         assert bench is not None
         return bench
+
+    def _post(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Run ``callback`` on the UI thread from a worker (nothing once the app closed)."""
+        with contextlib.suppress(RuntimeError):
+            self.app.call_from_thread(callback, *args)

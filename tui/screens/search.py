@@ -30,6 +30,7 @@ from textual.widgets import (
 )
 
 from tui import engine, services
+from tui.engine import StopToken
 from tui.screens.base import WorkbenchScreen
 from tui.services import Candidate, SearchProgress, SearchRequest
 from tui.values import format_value
@@ -84,7 +85,8 @@ class SearchScreen(WorkbenchScreen):
 
     def __init__(self) -> None:
         super().__init__(name="search")
-        self._stop = False
+        self._token = StopToken()
+        self._run = 0  # the run whose reports are shown (a stopped run's are ignored)
         self.running = False
         self.study_name = ""
         self.storage_label = ""
@@ -177,37 +179,46 @@ class SearchScreen(WorkbenchScreen):
         except ValueError as exc:
             self._error(engine.error_text(exc))
             return
-        self._stop = False
+        self._token = StopToken()
+        self._run += 1
         self._set_running(True)
         self.query_one(ProgressBar).update(total=request.trials, progress=0)
         self.query_one(StatusBar).set_message(f"searching: {request.trials} trials…")
-        self._search(request)
+        self._search(request, self._run, self._token)
 
     def action_stop(self) -> None:
-        """Stop the running search after its current batch."""
-        if self.running:
-            self._stop = True
-            self.query_one(StatusBar).set_message("stopping after this batch…")
+        """Stop the running search now: the candidate being evaluated is abandoned (its
+        batch's trials are told FAIL), the study keeps every trial told before."""
+        if not self.running:
+            return
+        self._token.stop()
+        self._set_running(False)
+        message = "stopped; the study keeps every trial finished before the stop"
+        self.query_one(StatusBar).set_message(message)
+        self.notify(message, title="search")
+        if self._study is not None:
+            self._reopen()
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(self, request: SearchRequest) -> None:
-        from textual.worker import get_current_worker
-
-        worker = get_current_worker()
-
+    def _search(self, request: SearchRequest, run: int, token: StopToken) -> None:
         def report(progress: SearchProgress) -> None:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._progress, progress)
+            if run == self._run and not token.stopped:
+                self._post(self._progress, progress)
 
         try:
-            final = services.run_search(request, report,
-                                        lambda: self._stop or worker.is_cancelled)
+            final = services.run_search(request, report, token)
         except Exception as exc:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._finished, None, engine.error_text(exc))
+            if not token.stopped:
+                self._post(self._finished, run, None, engine.error_text(exc))
             return
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._finished, final, "")
+        if not token.stopped:
+            self._post(self._finished, run, final, "")
+
+    def _reopen(self) -> None:
+        """Show the candidates of the study after a stop (in a worker)."""
+        self._open(self.query_one("#storage", Input).value.strip(),
+                   self.study_name or self.query_one("#study", Input).value.strip(),
+                   quiet=True)
 
     def _progress(self, progress: SearchProgress) -> None:
         self.study_name, self.storage_label = progress.study, progress.storage
@@ -218,16 +229,17 @@ class SearchScreen(WorkbenchScreen):
             f" {progress.done}/{progress.total} · {rate} · {progress.feasible} safe")
         self._show_candidates(progress.candidates)
 
-    def _finished(self, final: SearchProgress | None, error: str) -> None:
+    def _finished(self, run: int, final: SearchProgress | None, error: str) -> None:
+        if run != self._run:
+            return
         self._set_running(False)
         if final is None:
             self._error(error)
             return
         self._progress(final)
-        stopped = "stopped" if self._stop else "done"
-        message = (f"{stopped}: {final.ran} trials run; study {final.study} holds "
+        message = (f"done: {final.ran} trials run; study {final.study} holds "
                    f"{final.done} of {final.total}, {final.feasible} safe")
-        if final.ran == 0 and not self._stop:
+        if final.ran == 0:
             message += " (it already holds that many: raise trials to continue)"
         self.query_one(StatusBar).set_message(message)
         self.notify(message, title="search")
@@ -262,18 +274,22 @@ class SearchScreen(WorkbenchScreen):
         self._open(storage, study)
 
     @work(thread=True, exclusive=True, group="open-study", exit_on_error=False)
-    def _open(self, storage: str, study: str) -> None:
+    def _open(self, storage: str, study: str, quiet: bool = False) -> None:
         try:
             handle, label, candidates = services.open_study(storage, study)
         except Exception as exc:
-            self.app.call_from_thread(self._error, engine.error_text(exc))
+            if not quiet:
+                self._post(self._error, engine.error_text(exc))
             return
-        self.app.call_from_thread(self._opened, handle, label, candidates)
+        self._post(self._opened, handle, label, candidates, quiet)
 
-    def _opened(self, handle: object, label: str, candidates: list[Candidate]) -> None:
+    def _opened(self, handle: object, label: str, candidates: list[Candidate],
+                quiet: bool = False) -> None:
         study = str(getattr(handle, "study_name", ""))
         self.study_name, self.storage_label, self._study = study, label, handle
         self._show_candidates(candidates)
+        if quiet:
+            return
         safe = sum(c.feasible for c in candidates)
         self.query_one(StatusBar).set_message(
             f"study {study}: {len(candidates)} completed trials, {safe} safe")
