@@ -4,12 +4,15 @@ simulate): typed access to the app and its workbench."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
+from textual import on
 from textual.screen import Screen
+from textual.widgets import Input, Select
 
 from tui.resilient import Resilient
+from tui.values import format_value
 
 if TYPE_CHECKING:
     from tui.app import SMEApp
@@ -35,3 +38,36 @@ class WorkbenchScreen(Resilient, Screen[None]):
         """Run ``callback`` on the UI thread from a worker (nothing once the app closed)."""
         with contextlib.suppress(RuntimeError):
             self.app.call_from_thread(callback, *args)
+
+    # ------------------------------------------------------------------ forms
+
+    def remembered(self, field: str, default: str) -> str:
+        """The text form field ``field`` held last time (the session), else ``default``."""
+        return self.sme.forms.get(self.name or "", {}).get(field, default)
+
+    def remember_form(self, field: str, text: str) -> None:
+        """Keep what form field ``field`` holds (for the next session)."""
+        self.sme.remember_form(self.name or "", field, text)
+
+    @on(Input.Changed, ".form Input")
+    def _form_typed(self, event: Input.Changed) -> None:
+        if event.input.id:
+            self.remember_form(event.input.id, event.value)
+
+    @on(Select.Changed, ".form Select")
+    def _form_chosen(self, event: Select.Changed) -> None:
+        if event.select.id and isinstance(event.value, str):
+            self.remember_form(event.select.id, event.value)
+
+
+def stale_text(made_for: Mapping[str, Any], now: Mapping[str, Any],
+               ignore: tuple[str, ...] = ()) -> str:
+    """``""`` when a result made for ``made_for`` still matches the values ``now`` (apart
+    from the parameters in ``ignore``), else a line naming the values it was made for:
+    ``made for hi = 5, lo = 0 (now hi = 1.5, lo = 0)``."""
+    changed = [k for k in now if k not in ignore and made_for.get(k) != now[k]]
+    if not changed:
+        return ""
+    then = ", ".join(f"{k} = {format_value(made_for[k])}" for k in changed if k in made_for)
+    current = ", ".join(f"{k} = {format_value(now[k])}" for k in changed)
+    return f"made for {then} (now {current})"
