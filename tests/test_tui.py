@@ -18,8 +18,8 @@ from priors.params import Param
 from sme.analysis import Settings
 from sme.engine.phases import Phase
 from tui import recent
-from tui.engine import StopToken
 from tui.app import SMEApp
+from tui.engine import StopToken
 from tui.screens.export import ExportScreen
 from tui.screens.help import HelpScreen
 from tui.screens.picker import PickerScreen
