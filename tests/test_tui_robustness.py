@@ -488,3 +488,77 @@ def test_clicking_the_tabs_switches_screens() -> None:
 
 
 _ = (asyncio, SIZE, busy_threads)
+
+
+def test_the_phase_shows_before_the_report_and_a_newer_edit_abandons_an_older_report(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+    reported: list[float] = []
+    full = engine.analyse
+
+    def slow(scenario: Any, values: Any, settings: Any, current: Any = None) -> Any:
+        release.wait(30)
+        result = full(scenario, values, settings, current)
+        reported.append(values["hi"])
+        return result
+
+    async def script(app: SMEApp, pilot: Any) -> None:
+        monkeypatch.setattr(engine, "analyse", slow)
+        box = app.screen.query_one("#param-hi", ParamInput)
+        box.focus()
+        box.value = ""
+        await pilot.press(*"1.5", "enter")
+        await wait_until(pilot, lambda: "SAFE" in badge(app))
+        assert "report following" in text_of(app, "#status")
+        assert "following" in text_of(app, "#explanation")
+        assert app.workbench is not None and app.workbench.current_analysis() is None
+        box.value = ""
+        await pilot.press(*"5", "enter")
+        await wait_until(pilot, lambda: "OSCILLATORY" in badge(app))
+        release.set()
+        await settle(app, pilot)
+        assert reported == [5.0]  # the report for hi = 1.5 was abandoned
+        analysis = app.workbench.current_analysis()
+        assert analysis is not None and analysis.values["hi"] == 5.0
+        assert "OSCILLATORY" in badge(app)
+
+    drive(make_app(), script)
+
+
+def test_search_follows_the_best_trial_sorts_and_survives_reopening() -> None:
+    from tui.widgets.candidates import CandidatesTable
+
+    async def script(app: SMEApp, pilot: Any) -> None:
+        await pilot.press("f4")
+        await pilot.pause()
+        app.screen.query_one("#trials", Input).value = "24"
+        app.screen.query_one("#batch", Input).value = "4"
+        await pilot.press("ctrl+r")
+        await settle(app, pilot, rounds=8)
+        table = app.screen.query_one(CandidatesTable)
+        assert table.row_count == 24
+        best = table.best
+        assert best is not None and table.selected is not None
+        assert table.selected.trial == best.trial
+        assert f"best so far #{best.trial}" in text_of(app, "#best")
+        labels = [str(c.label) for c in table.columns.values()]
+        assert {"pareto", "risks", "lo", "hi", "g0", "score"} <= set(labels)
+        table.focus()
+        await pilot.press("s")
+        await pilot.pause()
+        assert table.sort_column == "phase" and "by phase" in table.order_text
+        await pilot.press("down", "down")
+        chosen = table.selected
+        assert chosen is not None and not table.follow
+        await pilot.press("b")
+        assert table.follow and table.selected is not None
+        assert table.selected.trial == best.trial
+        # reopening the scenario shows the study's candidates again
+        assert app.workbench is not None
+        app.open_scenario(app.workbench.path, dict(app.workbench.values))
+        await settle(app, pilot)
+        await pilot.press("f4")
+        await settle(app, pilot)
+        assert app.screen.query_one(CandidatesTable).row_count == 24
+
+    drive(make_app(), script)
