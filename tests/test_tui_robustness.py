@@ -562,3 +562,39 @@ def test_search_follows_the_best_trial_sorts_and_survives_reopening() -> None:
         assert app.screen.query_one(CandidatesTable).row_count == 24
 
     drive(make_app(), script)
+
+
+def test_nudges_sent_in_a_burst_each_count_and_undo_together() -> None:
+    async def script(app: SMEApp, pilot: Any) -> None:
+        box = app.screen.query_one("#param-hi", ParamInput)
+        box.focus()
+        for _ in range(10):  # as a terminal delivers a burst: before any message is handled
+            box.action_nudge(1)
+        await settle(app, pilot)
+        assert app.workbench is not None
+        assert app.workbench.values["hi"] == pytest.approx(6.0)
+        assert box.value == "6"
+        await pilot.press("ctrl+z")
+        await settle(app, pilot)
+        assert app.workbench.values["hi"] == 5.0 and box.value == "5"
+
+    drive(make_app(), script)
+
+
+def test_a_categorical_parameter_is_a_select() -> None:
+    from test_tui import ROOT
+    from textual.widgets import Select
+
+    async def script(app: SMEApp, pilot: Any) -> None:
+        select = app.screen.query_one("#param-scheme", Select)
+        assert app.workbench is not None
+        assert select.value == app.workbench.values["scheme"] == "approval"
+        select.value = "audited"
+        await settle(app, pilot)
+        assert app.workbench.values["scheme"] == "audited"
+        await pilot.press("ctrl+z")
+        await settle(app, pilot)
+        assert app.workbench.values["scheme"] == "approval"
+        assert select.value == "approval"
+
+    drive(make_app(ROOT / "examples" / "sycophancy.py"), script)

@@ -153,11 +153,13 @@ class SMEApp(Resilient, App[None]):
 
     # ------------------------------------------------------------------ values
 
-    def change_values(self, values: dict[str, Any], label: str) -> bool:
-        """Make ``values`` current (validated; undoable) and tell every screen; ``False``
-        when they are invalid (raises ``ValueError``) or change nothing."""
+    def change_values(self, values: dict[str, Any], label: str,
+                      group: str | None = None) -> bool:
+        """Make ``values`` current (validated; undoable, nudges of one ``group`` together)
+        and tell every screen; ``False`` when they change nothing (``ValueError`` when they
+        are invalid)."""
         bench = self.workbench
-        if bench is None or not bench.change(values, label):
+        if bench is None or not bench.change(values, label, group):
             return False
         self.last_change = label
         self.values_changed.publish(bench.values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,8 @@ from sme.scenario.declaration import Scenario
 
 #: value changes that can be undone
 UNDO_LIMIT = 200
+#: nudges of one parameter closer than this (seconds) are one step of undo
+GROUP_SECONDS = 1.5
 
 
 @dataclass
@@ -39,19 +42,30 @@ class Workbench:
 
     def __post_init__(self) -> None:
         self.values = self.scenario.values(self.values)
+        self._group: str | None = None
+        self._group_time = 0.0
 
     def validated(self, values: Mapping[str, Any]) -> dict[str, Scalar]:
         """The current values updated by ``values`` (raises ``ParamError``)."""
         return self.scenario.values({**self.values, **values})
 
-    def change(self, values: Mapping[str, Any], label: str) -> bool:
+    def change(self, values: Mapping[str, Any], label: str, group: str | None = None) -> bool:
         """Update the values by ``values`` (validated: raises ``ParamError``), remembering the
-        previous ones for :meth:`undo`; ``False`` when nothing changed."""
+        previous ones for :meth:`undo`; ``False`` when nothing changed.  Changes of the same
+        ``group`` (nudges of one parameter) less than :data:`GROUP_SECONDS` apart are undone
+        together."""
         new = self.validated(values)
         if new == self.values:
             return False
-        self.undo_stack.append((dict(self.values), label))
-        del self.undo_stack[:-UNDO_LIMIT]
+        now = time.monotonic()
+        joined = (group is not None and self.undo_stack and self._group == group
+                  and now - self._group_time < GROUP_SECONDS)
+        if joined:
+            self.undo_stack[-1] = (self.undo_stack[-1][0], label)
+        else:
+            self.undo_stack.append((dict(self.values), label))
+            del self.undo_stack[:-UNDO_LIMIT]
+        self._group, self._group_time = group, now
         self.redo_stack.clear()
         self.values = new
         return True

@@ -73,7 +73,8 @@ class DesignScreen(WorkbenchScreen):
     def _edited(self, event: ParamEditor.Changed) -> None:
         try:
             self.sme.change_values({event.name: event.value},
-                                   f"{event.name} = {format_value(event.value)}")
+                                   f"{event.name} = {format_value(event.value)}",
+                                   group=event.name if event.nudged else None)
         except ValueError as exc:
             self.notify(engine.error_text(exc), title=f"invalid value for {event.name}",
                         severity="error")
