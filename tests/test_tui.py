@@ -430,9 +430,15 @@ def test_help_and_command_palette() -> None:
 def test_every_command_names_an_action() -> None:
     from tui.commands import COMMANDS
 
-    for _title, _help, action in COMMANDS:
+    from tui.app import WORKSPACES
+
+    for _title, _help, action, key in COMMANDS:
         name = action.split("(")[0]
         assert hasattr(SMEApp, f"action_{name}") or name == "quit"
+        assert key
+        if name == "in_mode":
+            mode, inner = (part.strip(" '") for part in action[8:-1].split(","))
+            assert hasattr(WORKSPACES[mode], f"action_{inner}"), action
 
 
 def test_the_cli_knows_tui() -> None:
