@@ -428,9 +428,8 @@ def test_help_and_command_palette() -> None:
 
 
 def test_every_command_names_an_action() -> None:
-    from tui.commands import COMMANDS
-
     from tui.app import WORKSPACES
+    from tui.commands import COMMANDS
 
     for _title, _help, action, key in COMMANDS:
         name = action.split("(")[0]

@@ -46,9 +46,10 @@ SCREENS = """\
 set first (the status line says previous phase → new phase), then the equilibria, the
 explanation and the objective risks; a newer edit abandons the older one. An invalid value
 is shown in red and changes nothing. The panel shows the phase, the Berk–Nash set
-(✓ safe, ✗ unsafe; *in R*: the agent can keep playing it), the equilibria, an explanation, the belief program's
-dependency graph and the best-response graph (`a ─▶ b`: a belief fitted to always playing
-`a` makes `b` optimal; `⟲`: the action confirms itself).
+(✓ safe, ✗ unsafe; *in R*: the agent can keep playing it), the equilibria, an
+explanation, the belief program's dependency graph and the best-response graph
+(`a ─▶ b`: a belief fitted to always playing `a` makes `b` optimal; `⟲`: the action
+confirms itself).
 
 **Phase diagram** — the phase over two parameters, the others at their current values;
 `◆` marks the current prior (`◇` and a yellow line when the other values changed since the
