@@ -58,12 +58,12 @@ class SMEApp(Resilient, App[None]):
         Binding("f3", "mode('diagram')", "Diagram", group=SCREENS),
         Binding("f4", "mode('search')", "Search", group=SCREENS),
         Binding("f5", "mode('simulate')", "Simulate", group=SCREENS),
-        Binding("ctrl+s", "export_current", "Export"),
-        Binding("ctrl+o", "open_prior", "Open"),
-        Binding("ctrl+n", "open_scenario", "Scenario"),
         Binding("ctrl+z", "undo", "Undo"),
         Binding("ctrl+y", "redo", "Redo"),
         Binding("ctrl+t", "reset", "Reset"),
+        Binding("ctrl+n", "open_scenario", "Scenario"),
+        Binding("ctrl+s", "export_current", "Export"),
+        Binding("ctrl+o", "open_prior", "Open"),
     ]
 
     def __init__(self, scenario: Path | None = None, values: dict[str, Any] | None = None,
@@ -258,12 +258,13 @@ class SMEApp(Resilient, App[None]):
         self.notify(f"{engine.error_text(error)} (an unexpected error; the session goes on)",
                     title="internal error", severity="error", timeout=15)
 
-    def run(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        """Run until closed; raises ``SystemExit`` with the app's status when it ended on an
-        error (so the command exits non-zero)."""
-        super().run(*args, **kwargs)
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Run until closed (returns what the app exited with); raises ``SystemExit`` with
+        the app's status when it ended on an error, so the command exits non-zero."""
+        result = super().run(*args, **kwargs)
         if self.return_code:
             raise SystemExit(self.return_code)
+        return result
 
     # ------------------------------------------------------------------ actions
 

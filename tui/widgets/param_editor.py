@@ -37,7 +37,7 @@ class ParamInput(Input):
     """An input for one parameter, with nudge keys."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "nudge(1)", "nudge", key_display="↑↓"),
+        Binding("up", "nudge(1)", "nudge", key_display="↑↓", show=False),
         Binding("down", "nudge(-1)", "nudge", show=False),
         Binding("shift+up", "nudge(10)", "×10", show=False),
         Binding("shift+down", "nudge(-10)", "×10", show=False),

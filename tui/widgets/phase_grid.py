@@ -163,6 +163,8 @@ class PhaseGrid(Widget, can_focus=True):
             rows_up = _thinned(sorted({*range(0, ny, step_y), ny - 1}), rows_visible)
             rows = rows_up[::-1]
             cursor_cell = (_nearest(rows, j), _nearest(cols, i))
+            mark = None if self.mark is None else (_nearest(rows, self.mark[0]),
+                                                   _nearest(cols, self.mark[1]))
         else:
             cell = 2
             top = _window(ny - 1 - j, ny, rows_visible, self._offset[0])
@@ -171,6 +173,7 @@ class PhaseGrid(Widget, can_focus=True):
             rows = [ny - 1 - r for r in range(top, min(ny, top + rows_visible))]
             cols = list(range(left, min(nx, left + room // cell)))
             cursor_cell = (j, i)
+            mark = self.mark
         self._layout = (rows, cols, cell)
         out = Text(no_wrap=True, overflow="crop")
         label_rows = {0, len(rows) - 1, (len(rows) - 1) // 2}
@@ -184,7 +187,7 @@ class PhaseGrid(Widget, can_focus=True):
                     glyph, colour = INVALID_GLYPH, "grey50"
                 else:
                     glyph, colour = PHASE_GLYPH[phase], phase.colour
-                glyph = mark_glyph if self.mark == (row, col) else glyph
+                glyph = mark_glyph if mark == (row, col) else glyph
                 pad = " " if cell == 2 else ""
                 if (row, col) == cursor_cell:
                     out.append(f"{glyph}◂" if cell == 2 else glyph,
