@@ -35,9 +35,21 @@ class WorkbenchScreen(Resilient, Screen[None]):
         return bench
 
     def _post(self, callback: Callable[..., Any], *args: Any) -> None:
-        """Run ``callback`` on the UI thread from a worker (nothing once the app closed)."""
-        with contextlib.suppress(RuntimeError):
+        """Run ``callback`` on the UI thread from a worker (nothing once the app closed); an
+        unexpected error in it is reported like one in a handler (:mod:`tui.resilient`)."""
+        try:
             self.app.call_from_thread(callback, *args)
+        except RuntimeError as exc:
+            if self.app.is_running and "not running" not in str(exc):
+                self._report(exc)
+        except Exception as exc:
+            self._report(exc)
+
+    def _report(self, exc: Exception) -> None:
+        if not self.sme.survive_errors:
+            raise exc
+        with contextlib.suppress(Exception):
+            self.app.call_from_thread(self.sme.report_unexpected, exc)
 
     # ------------------------------------------------------------------ forms
 
