@@ -598,3 +598,47 @@ def test_a_categorical_parameter_is_a_select() -> None:
         assert select.value == "approval"
 
     drive(make_app(ROOT / "examples" / "sycophancy.py"), script)
+
+
+def test_an_in_process_simulation_lets_design_in_and_stops() -> None:
+    from sme.studies.dynamics import DynamicsSettings
+
+    scenario = engine.open_scenario(LINEAR)
+    dyn = DynamicsSettings(learners=300, steps=20000)
+    assert dyn.learners * dyn.steps * 101 <= engine.SUBPROCESS_WORK  # stays in this process
+    token = engine.StopToken()
+    ended: list[BaseException] = []
+    started = threading.Event()
+
+    def run() -> None:
+        try:
+            engine.simulation(scenario, {}, FAST, dyn, lambda _d, _t: started.set(), token,
+                              path=LINEAR, points=101)
+        except BaseException as exc:
+            ended.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert started.wait(60)
+    begin = time.perf_counter()
+    quick = engine.quick(scenario, {"hi": 1.5}, FAST)
+    assert time.perf_counter() - begin < 10 and thread.is_alive()
+    assert quick.value.phase.value == "safe"
+    token.stop()
+    thread.join(10)
+    assert not thread.is_alive() and isinstance(ended[0], engine.Cancelled)
+
+
+def test_a_simulation_process_returns_the_same_result_and_stops() -> None:
+    from sme.studies.dynamics import DynamicsSettings, simulate
+
+    scenario = engine.open_scenario(LINEAR)
+    dyn = DynamicsSettings(learners=30, steps=80, seed=3)
+    got = engine.simulation_process(LINEAR, {"hi": 3.0}, FAST, dyn).value
+    expected = simulate(scenario, {"hi": 3.0}, FAST, dyn)
+    assert got.frequencies == expected.frequencies and got.trajectory == expected.trajectory
+    token = engine.StopToken()
+    token.stop()
+    with pytest.raises(engine.Cancelled):
+        engine.simulation_process(LINEAR, {}, FAST, DynamicsSettings(learners=2000,
+                                                                      steps=100000), None, token)

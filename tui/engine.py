@@ -18,7 +18,10 @@ reports, so "stop" acts immediately for the person while the thread ends at its 
 
 from __future__ import annotations
 
+import contextlib
+import pickle
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -39,7 +42,7 @@ from sme.studies.dynamics import DynamicsSettings, Simulation, simulate
 Progress = Callable[[int, int], None]
 
 #: seconds of work a background job aims to do per slice of the gate
-SLICE_SECONDS = 0.25
+SLICE_SECONDS = 0.1
 
 
 class Cancelled(Exception):
@@ -340,16 +343,106 @@ def _phases(scenario: Scenario, configs: Sequence[dict[str, Any]], settings: Set
                 + _phases(scenario, configs[half:], settings, quiet, token))
 
 
+#: learner × step × Θ-point updates above which a simulation runs in a process of its own
+#: (about 25 s on one core): in the app's process it can pause for the design analysis and
+#: stop only at its progress reports, one per 1 % of its steps, which for a larger run are
+#: seconds apart; a process of its own is never in the way and stops when killed
+SUBPROCESS_WORK = 2e9
+
+
 def simulation(scenario: Scenario, values: Mapping[str, Any], settings: Settings,
                dyn: DynamicsSettings, progress: Progress | None = None,
-               token: StopToken | None = None) -> Timed:
-    """Learning dynamics of one configuration, timed; holds :data:`GATE` in the background
-    and, at each progress report of the learners' loop (a point where nothing of it is in
-    flight), lets a waiting design analysis run and checks ``token``."""
+               token: StopToken | None = None, path: Path | None = None,
+               points: int | None = None) -> Timed:
+    """Learning dynamics of one configuration, timed.
+
+    A small run (``learners × steps × points`` up to :data:`SUBPROCESS_WORK`; ``points``:
+    the Θ points, when known) holds :data:`GATE` in the background and, at each progress
+    report of the learners' loop (a point where nothing of it is in flight), lets a waiting
+    design analysis run and checks ``token``.  A larger one, when the scenario's file
+    ``path`` is given, runs in a process of its own (:func:`simulation_process`)."""
     token = token or StopToken()
+    work = dyn.learners * dyn.steps * (points or settings.resolution.points)
+    if path is not None and work > SUBPROCESS_WORK:
+        return simulation_process(path, values, settings, dyn, progress, token)
     with GATE.background(token):
         token.check()
         start = time.perf_counter()
         result: Simulation = simulate(scenario, dict(values), settings, dyn,
                                       checked(progress, token, safe_point=True))
         return Timed(result, time.perf_counter() - start)
+
+
+def simulation_process(path: Path, values: Mapping[str, Any], settings: Settings,
+                       dyn: DynamicsSettings, progress: Progress | None = None,
+                       token: StopToken | None = None) -> Timed:
+    """:func:`simulation` in a process of its own (started fresh: it loads the scenario file
+    ``path`` again), so that it shares nothing with the design analysis; stopping ``token``
+    kills it at once.  Its failures come back as one line (:class:`SMEError`)."""
+    import multiprocessing
+    import queue as queues
+
+    from sme.runtime.errors import SMEError
+
+    token = token or StopToken()
+    context = multiprocessing.get_context("spawn")
+    start = time.perf_counter()
+    # the child imports this very package (a relative entry of sys.path, such as the working
+    # directory, could name another copy in the child); the app captures sys.stderr (no file
+    # descriptor), and starting a process (or multiprocessing's resource tracker) needs one
+    saved, saved_err = list(sys.path), sys.stderr
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.stderr = sys.__stderr__ or saved_err
+    try:
+        channel = context.Queue()
+        child = context.Process(target=_simulate_child, daemon=True, name="sme-simulate",
+                                args=(str(path), dict(values), settings, dyn, channel))
+        child.start()
+    finally:
+        sys.path[:] = saved
+        sys.stderr = saved_err
+    try:
+        while True:
+            if token.stopped:
+                raise Cancelled
+            try:
+                kind, payload = channel.get(timeout=0.05)
+            except queues.Empty:
+                if not child.is_alive() and channel.empty():
+                    raise SMEError("the simulation's process ended unexpectedly (exit "
+                                   f"status {child.exitcode})") from None
+                continue
+            if kind == "progress" and progress is not None:
+                progress(*payload)
+            elif kind == "done":
+                return Timed(pickle.loads(payload), time.perf_counter() - start)
+            elif kind == "error":
+                raise SMEError(payload)
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+        channel.close()
+
+
+def _simulate_child(path: str, values: dict[str, Any], settings: Settings,
+                    dyn: DynamicsSettings, channel: Any) -> None:
+    """The body of :func:`simulation_process`'s process (its output goes nowhere: the
+    terminal belongs to the app)."""
+    import os
+
+    with contextlib.suppress(OSError):
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
+    try:
+        scenario = load_scenario(path)
+
+        def progress(done: int, total: int) -> None:
+            channel.put(("progress", (done, total)))
+
+        result = simulate(scenario, values, settings, dyn, progress)
+        # plain bytes: torch would pass its tensors as shared memory, gone with the process
+        channel.put(("done", pickle.dumps(result)))
+    except BaseException as exc:
+        channel.put(("error", error_text(exc)))

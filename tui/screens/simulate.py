@@ -141,7 +141,10 @@ class SimulateScreen(WorkbenchScreen):
         settings = replace(bench.settings, resolution=replace(
             resolution, points=min(resolution.points, MAX_POINTS)))
         try:
-            timed = engine.simulation(bench.scenario, values, settings, dyn, progress, token)
+            analysed = bench.current_analysis()
+            timed = engine.simulation(bench.scenario, values, settings, dyn, progress, token,
+                                      path=bench.path,
+                                      points=analysed.theta_points if analysed else None)
         except Cancelled:
             return
         except Exception as exc:
