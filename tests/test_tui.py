@@ -19,6 +19,7 @@ from sme.analysis import Settings
 from sme.engine.phases import Phase
 from tui import recent
 from tui.app import SMEApp
+from tui.engine import StopToken
 from tui.screens.export import ExportScreen
 from tui.screens.help import HelpScreen
 from tui.screens.picker import PickerScreen
@@ -40,9 +41,11 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test works in its own directory with its own recent-files list."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
 
 
 def make_app(scenario: Path | None = LINEAR, **kwargs: Any) -> SMEApp:
+    kwargs.setdefault("survive_errors", False)
     app = SMEApp(scenario, settings=FAST, timings=False, examples=ROOT / "examples", **kwargs)
     app.notes = []  # type: ignore[attr-defined]
     shown = app.notify
@@ -115,7 +118,7 @@ def test_editing_a_parameter_changes_the_phase_badge() -> None:
         await type_into(app, pilot, "lo", "2.5")
         assert "MISALIGNED" in badge(app)
         status = str(app.screen.query_one("#status").render())
-        assert "misaligned" in status and "analysed in" in status
+        assert "lo = 2.5: oscillatory → misaligned" in status and "report in" in status
         panel = str(app.screen.query_one("#bn-set").render())
         assert "✗ unsafe" in panel and "{a1}" in panel
         graphs = str(app.screen.query_one("#belief-graph").render())
@@ -322,7 +325,7 @@ def test_opening_an_existing_study_shows_its_candidates(tmp_path: Path) -> None:
 
     run_search(SearchRequest(LINEAR, {}, trials=8, batch=8, points=101,
                              storage="linear-gaussian.sme-journal"),
-               lambda _: None, lambda: False)
+               lambda _: None, StopToken())
 
     async def script(app: SMEApp, pilot: Any) -> None:
         await pilot.press("f4")
@@ -439,11 +442,16 @@ def test_help_and_command_palette() -> None:
 
 
 def test_every_command_names_an_action() -> None:
+    from tui.app import WORKSPACES
     from tui.commands import COMMANDS
 
-    for _title, _help, action in COMMANDS:
+    for _title, _help, action, key in COMMANDS:
         name = action.split("(")[0]
         assert hasattr(SMEApp, f"action_{name}") or name == "quit"
+        assert key
+        if name == "in_mode":
+            mode, inner = (part.strip(" '") for part in action[8:-1].split(","))
+            assert hasattr(WORKSPACES[mode], f"action_{inner}"), action
 
 
 def test_the_cli_knows_tui() -> None:
@@ -538,11 +546,11 @@ def test_search_trials_are_the_study_total_as_on_the_command_line(tmp_path: Path
         return SearchRequest(LINEAR, {}, trials=trials, batch=4, points=101,
                              storage="linear-gaussian.sme-journal")
 
-    first = run_search(request(8), lambda _: None, lambda: False)
+    first = run_search(request(8), lambda _: None, StopToken())
     assert (first.done, first.total, first.ran) == (8, 8, 8)
-    again = run_search(request(8), lambda _: None, lambda: False)
+    again = run_search(request(8), lambda _: None, StopToken())
     assert (again.done, again.ran) == (8, 0)  # the study already holds 8
-    more = run_search(request(12), lambda _: None, lambda: False)
+    more = run_search(request(12), lambda _: None, StopToken())
     assert (more.done, more.ran) == (12, 4)
     assert len(more.candidates) == 12
 

@@ -24,7 +24,14 @@ from tui.widgets.param_editor import ParamInput
 
 ROOT = Path(__file__).resolve().parent.parent
 LINEAR = ROOT / "examples" / "linear_gaussian.py"
-SIZE = (100, 30)
+Size = tuple[int, int]
+#: every screen at the smallest terminal it is made for and at a wide one
+SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
+
+
+@pytest.fixture(params=list(SIZES), ids=list(SIZES))
+def size(request: pytest.FixtureRequest) -> Size:
+    return SIZES[request.param]
 
 
 @pytest.fixture
@@ -34,12 +41,13 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(LINEAR, tmp_path / "examples" / "linear_gaussian.py")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     return tmp_path
 
 
 def make_app(scenario: Path | None = Path("examples/linear_gaussian.py")) -> SMEApp:
     return SMEApp(scenario, settings=Settings(resolution=Resolution(points=101)),
-                  timings=False, examples=Path("examples"))
+                  timings=False, examples=Path("examples"), survive_errors=False)
 
 
 async def settle(pilot: Any, rounds: int = 6) -> None:
@@ -61,19 +69,19 @@ async def set_param(pilot: Any, name: str, text: str) -> None:
     await settle(pilot)
 
 
-def test_design_screen(snap_compare: Any, workdir: Path) -> None:
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=settle)
+def test_design_screen(snap_compare: Any, workdir: Path, size: Size) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=settle)
 
 
-def test_design_screen_safe_prior(snap_compare: Any, workdir: Path) -> None:
+def test_design_screen_safe_prior(snap_compare: Any, workdir: Path, size: Size) -> None:
     async def run_before(pilot: Any) -> None:
         await settle(pilot)
         await set_param(pilot, "hi", "1.5")
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
 
-def test_design_screen_invalid_value(snap_compare: Any, workdir: Path) -> None:
+def test_design_screen_invalid_value(snap_compare: Any, workdir: Path, size: Size) -> None:
     async def run_before(pilot: Any) -> None:
         await settle(pilot)
         box = pilot.app.screen.query_one("#param-lo", ParamInput)
@@ -82,10 +90,10 @@ def test_design_screen_invalid_value(snap_compare: Any, workdir: Path) -> None:
         await pilot.press(*"20")
         await settle(pilot)
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
 
-def test_diagram_screen(snap_compare: Any, workdir: Path) -> None:
+def test_diagram_screen(snap_compare: Any, workdir: Path, size: Size) -> None:
     async def run_before(pilot: Any) -> None:
         await settle(pilot)
         await pilot.press("f3")
@@ -97,10 +105,10 @@ def test_diagram_screen(snap_compare: Any, workdir: Path) -> None:
         await pilot.press("right", "up")
         await settle(pilot)
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
 
-def test_search_screen(snap_compare: Any, workdir: Path) -> None:
+def test_search_screen(snap_compare: Any, workdir: Path, size: Size) -> None:
     async def run_before(pilot: Any) -> None:
         await settle(pilot)
         await pilot.press("f4")
@@ -112,10 +120,10 @@ def test_search_screen(snap_compare: Any, workdir: Path) -> None:
         pilot.app.clear_notifications()
         await settle(pilot)
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
 
-def test_simulate_screen(snap_compare: Any, workdir: Path) -> None:
+def test_simulate_screen(snap_compare: Any, workdir: Path, size: Size) -> None:
     async def run_before(pilot: Any) -> None:
         await settle(pilot)
         await pilot.press("f5")
@@ -125,26 +133,47 @@ def test_simulate_screen(snap_compare: Any, workdir: Path) -> None:
         await pilot.press("ctrl+r")
         await settle(pilot)
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
 
-def test_export_dialog(snap_compare: Any, workdir: Path) -> None:
+def test_export_dialog(snap_compare: Any, workdir: Path, size: Size) -> None:
     async def run_before(pilot: Any) -> None:
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
 
-def test_help_screen(snap_compare: Any, workdir: Path) -> None:
+def test_help_screen(snap_compare: Any, workdir: Path, size: Size) -> None:
     async def run_before(pilot: Any) -> None:
         await settle(pilot)
         await pilot.press("f1")
         await settle(pilot)
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
 
-def test_scenario_picker(snap_compare: Any, workdir: Path) -> None:
-    assert snap_compare(make_app(None), terminal_size=SIZE, run_before=settle)
+def test_scenario_picker(snap_compare: Any, workdir: Path, size: Size) -> None:
+    assert snap_compare(make_app(None), terminal_size=size, run_before=settle)
+
+
+def test_diagram_screen_stale_whole_grid(snap_compare: Any, workdir: Path,
+                                         size: Size) -> None:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+        pilot.app.screen.query_one("#x-n").value = "161"
+        pilot.app.screen.query_one("#y-n").value = "41"
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("z")
+        await pilot.press("f2")
+        await pilot.pause()
+        await set_param(pilot, "hi", "1.5")
+        await pilot.press("f3")
+        pilot.app.clear_notifications()
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)

@@ -18,8 +18,10 @@ from textual.signal import Signal
 from sme.analysis import Settings
 from sme.files.export import ExportedPrior
 from sme.scenario.shipped import examples_dir
-from tui import engine, recent, services
+from tui import engine, recent, services, session
 from tui.commands import SMECommands
+from tui.resilient import Resilient
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.design import DesignScreen
 from tui.screens.diagram import DiagramScreen
 from tui.screens.export import ExportScreen
@@ -36,11 +38,13 @@ WORKSPACES = {"design": DesignScreen, "diagram": DiagramScreen, "search": Search
 #: the screen keys share one footer entry
 SCREENS = Binding.Group("screens")
 #: actions that need an open scenario
-NEEDS_SCENARIO = {"mode", "in_mode", "export_current", "open_prior"}
+NEEDS_SCENARIO = {"mode", "in_mode", "export_current", "open_prior", "undo", "redo", "reset"}
 
 
-class SMEApp(App[None]):
-    """The app. ``timings=False`` hides measured times (for reproducible screenshots)."""
+class SMEApp(Resilient, App[None]):
+    """The app. ``timings=False`` hides measured times (for reproducible screenshots);
+    ``recent_file`` and ``session_file`` replace the files in the user's directories;
+    ``survive_errors=False`` ends the app on an unexpected error (tests)."""
 
     CSS_PATH = "sme.tcss"
     TITLE = "SME"
@@ -54,15 +58,20 @@ class SMEApp(App[None]):
         Binding("f3", "mode('diagram')", "Diagram", group=SCREENS),
         Binding("f4", "mode('search')", "Search", group=SCREENS),
         Binding("f5", "mode('simulate')", "Simulate", group=SCREENS),
-        Binding("ctrl+s", "export_current", "Export", show=False),
-        Binding("ctrl+o", "open_prior", "Open", show=False),
-        Binding("ctrl+n", "open_scenario", "Scenario", show=False),
+        Binding("ctrl+z", "undo", "Undo"),
+        Binding("ctrl+y", "redo", "Redo"),
+        Binding("ctrl+t", "reset", "Reset"),
+        Binding("ctrl+n", "open_scenario", "Scenario"),
+        Binding("ctrl+s", "export_current", "Export"),
+        Binding("ctrl+o", "open_prior", "Open"),
     ]
 
     def __init__(self, scenario: Path | None = None, values: dict[str, Any] | None = None,
                  settings: Settings | None = None, *, timings: bool = True,
-                 examples: Path | None = None, recent_file: Path | None = None) -> None:
+                 examples: Path | None = None, recent_file: Path | None = None,
+                 session_file: Path | None = None, survive_errors: bool = True) -> None:
         super().__init__()
+        self.survive_errors = survive_errors
         self.workbench: Workbench | None = None
         self.values_changed: Signal[dict[str, Any]] = Signal(self, "values-changed")
         self._start = scenario
@@ -71,27 +80,53 @@ class SMEApp(App[None]):
         self.timings = timings
         self.examples = examples if examples is not None else _default_examples()
         self.recent_file = recent_file
+        self.session_file = session_file
+        self.session = session.load(session_file)
+        #: the screens' forms: ``{screen: {field id: text}}`` (remembered in the session)
+        self.forms: dict[str, dict[str, str]] = {}
 
     # ------------------------------------------------------------------ opening
 
     def on_mount(self) -> None:
+        if self.session.theme and self.session.theme in self.available_themes:
+            self.theme = self.session.theme
+        self.theme_changed_signal.subscribe(self, lambda _theme: self.save_session())
         if self._start is not None:
-            self.open_scenario(self._start, self._start_values)
+            self.open_scenario(self._start, self._start_values or None)
         else:
             self.action_open_scenario()
 
     def action_open_scenario(self) -> None:
-        """Pick a scenario file and open it."""
+        """Pick a scenario file and open it (asks first when one is open)."""
         picker = PickerScreen(self.examples, recent.load_recent(self.recent_file),
                               cancellable=self.workbench is not None)
-        self.push_screen(picker, lambda path: self.open_scenario(path) if path else None)
+        self.push_screen(picker, lambda path: self._confirm_open(path) if path else None)
+
+    def _confirm_open(self, path: Path) -> None:
+        bench = self.workbench
+        if bench is None:
+            self.open_scenario(path)
+            return
+        question = (f"Close {bench.scenario.name} and open {path.name}? Its values are kept "
+                    "for the next time you open it, but its undo history and results are "
+                    "not.")
+        self.push_screen(ConfirmScreen(question, "Open"),
+                         lambda yes: self.open_scenario(path) if yes else None)
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def open_scenario(self, path: Path, values: dict[str, Any] | None = None) -> None:
-        """Load ``path`` (runs the file) in a worker, then show its design screen."""
+        """Load ``path`` (runs the file) in a worker, then show its design screen; without
+        ``values`` the ones remembered for it in the session (when still valid)."""
+        remembered = values is None
         try:
             scenario = engine.open_scenario(path)
-            bench = Workbench(scenario, Path(path), self.settings, dict(values or {}))
+            start = dict(values or {}) if not remembered else self.session.values(Path(path))
+            try:
+                bench = Workbench(scenario, Path(path), self.settings, start)
+            except ValueError:
+                if not remembered:
+                    raise
+                bench = Workbench(scenario, Path(path), self.settings, {})
         except Exception as exc:
             self.call_from_thread(self._open_failed, engine.error_text(exc))
             return
@@ -104,17 +139,35 @@ class SMEApp(App[None]):
 
     async def _install(self, bench: Workbench) -> None:
         recent.remember(bench.path, self.recent_file)
+        self.save_session()
         await self.switch_mode("home")
         if self.workbench is not None:
             for mode in WORKSPACES:
                 await self.remove_mode(mode)
         self.workbench = bench
+        self.forms = self.session.forms(bench.path)
         for mode, screen in WORKSPACES.items():
             self.add_mode(mode, screen)
         await self.switch_mode("design")
         self.sub_title = bench.label
 
     # ------------------------------------------------------------------ values
+
+    def change_values(self, values: dict[str, Any], label: str,
+                      group: str | None = None) -> bool:
+        """Make ``values`` current (validated; undoable, nudges of one ``group`` together)
+        and tell every screen; ``False`` when they change nothing (``ValueError`` when they
+        are invalid)."""
+        bench = self.workbench
+        if bench is None or not bench.change(values, label, group):
+            return False
+        self.last_change = label
+        self.values_changed.publish(bench.values)
+        self._save_soon()
+        return True
+
+    #: what the latest change of values was (the design screen's status line says it)
+    last_change = ""
 
     def load_values(self, values: dict[str, Any], label: str) -> bool:
         """Validate ``values`` and load them into the editor; ``False`` (and an error
@@ -123,14 +176,95 @@ class SMEApp(App[None]):
         if bench is None:
             return False
         try:
-            bench.values = bench.validated(values)
+            self.change_values(values, f"loaded {label}")
         except ValueError as exc:
             self.notify(engine.error_text(exc), title="cannot load", severity="error")
             return False
-        self.values_changed.publish(bench.values)
         self.call_later(self.switch_mode, "design")
-        self.notify(f"loaded {label}", title="editor")
+        self.notify(f"loaded {label} (ctrl+z undoes)", title="editor")
         return True
+
+    def action_undo(self) -> None:
+        """Undo the last change of values."""
+        self._step(undo=True)
+
+    def action_redo(self) -> None:
+        """Redo the last undone change of values."""
+        self._step(undo=False)
+
+    def _step(self, undo: bool) -> None:
+        bench = self.workbench
+        if bench is None:
+            return
+        label = bench.undo() if undo else bench.redo()
+        if label is None:
+            self.notify("nothing to undo" if undo else "nothing to redo", title="editor",
+                        severity="warning")
+            return
+        self.last_change = f"{'undid' if undo else 'redid'} {label}"
+        self.values_changed.publish(bench.values)
+        self._save_soon()
+
+    def action_reset(self) -> None:
+        """Every parameter back to its declared default (asks first; undoable)."""
+        bench = self.workbench
+        if bench is None:
+            return
+        if bench.values == bench.scenario.values():
+            self.notify("every parameter already holds its default", title="editor")
+            return
+        changed = sum(bench.values[k] != v for k, v in bench.scenario.values().items())
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.change_values(bench.scenario.values(), "reset to the defaults")
+                self.call_later(self.switch_mode, "design")
+
+        self.push_screen(ConfirmScreen(f"Put {changed} parameter(s) back to their declared "
+                                       "defaults? (ctrl+z undoes it)", "Reset"), answer)
+
+    # ------------------------------------------------------------------ session
+
+    def remember_form(self, screen: str, field: str, text: str) -> None:
+        """Keep what a form field holds (remembered in the session)."""
+        self.forms.setdefault(screen, {})[field] = text
+        self._save_soon()
+
+    def _save_soon(self) -> None:
+        timer = getattr(self, "_save_timer", None)
+        if timer is not None:
+            timer.stop()
+        self._save_timer = self.set_timer(0.5, self.save_session)
+
+    def save_session(self) -> None:
+        """Write the session file (values, forms and theme; best effort)."""
+        self.session.theme = self.theme
+        bench = self.workbench
+        if bench is not None:
+            self.session.remember(bench.path, bench.values, self.forms)
+        session.save(self.session, self.session_file)
+
+    async def action_quit(self) -> None:
+        """Save the session and leave."""
+        self.save_session()
+        await super().action_quit()
+
+    # ------------------------------------------------------------------ failures
+
+    def report_unexpected(self, error: Exception) -> None:
+        """An unexpected error in a handler (see :mod:`tui.resilient`): logged and shown;
+        the session goes on."""
+        self.log.error(error)
+        self.notify(f"{engine.error_text(error)} (an unexpected error; the session goes on)",
+                    title="internal error", severity="error", timeout=15)
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Run until closed (returns what the app exited with); raises ``SystemExit`` with
+        the app's status when it ended on an error, so the command exits non-zero."""
+        result = super().run(*args, **kwargs)
+        if self.return_code:
+            raise SystemExit(self.return_code)
+        return result
 
     # ------------------------------------------------------------------ actions
 

@@ -9,6 +9,7 @@ written touches this module alone.  Searches run through :mod:`search.job` and
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from sme.analysis import Analysis
 from sme.files.export import ExportedPrior
 from sme.runtime.errors import SMEError
 from sme.scenario.declaration import Scenario
-from tui.engine import ENGINE_LOCK
+from tui.engine import GATE, SLICE_SECONDS, Cancelled, StopToken
 
 #: samplers offered in the search form
 SAMPLERS: tuple[str, ...] = samplers.SAMPLERS
@@ -77,23 +78,39 @@ class SearchProgress:
 class _StopRequest:
     """The loop's stop flag (``requested``), raised by the UI."""
 
-    def __init__(self, should_stop: Callable[[], bool]) -> None:
-        self._should_stop = should_stop
+    def __init__(self, token: StopToken) -> None:
+        self._token = token
 
     @property
     def requested(self) -> bool:
-        return self._should_stop()
+        return self._token.stopped
 
 
-class _LockedEvaluator:
-    """Evaluates a batch while holding the engine lock (see :mod:`tui.engine`)."""
+class _SlicedEvaluator:
+    """Evaluates a batch a few candidates at a time (slices of about
+    :data:`tui.engine.SLICE_SECONDS`), each slice holding :data:`tui.engine.GATE` in the
+    background (so the design analysis waits for one slice, not a batch) and checking
+    the stop token between candidates (:class:`tui.engine.Cancelled`: the loop tells the
+    batch's trials FAIL, as for an interrupt).  A candidate's outcome depends on its own
+    configurations only, so the outcomes are those of one whole-batch call."""
 
-    def __init__(self, evaluator: Any) -> None:
+    def __init__(self, evaluator: Any, token: StopToken) -> None:
         self._evaluator = evaluator
+        self._token = token
+        self._size = 1  # candidates per slice, grown while a slice stays short
 
     def evaluate(self, priors: Sequence[Mapping[str, Scalar]]) -> list[Any]:
-        with ENGINE_LOCK:
-            return self._evaluator.evaluate(priors)
+        out: list[Any] = []
+        while len(out) < len(priors):
+            self._token.check()
+            part = priors[len(out):len(out) + self._size]
+            started = time.perf_counter()
+            with GATE.background(self._token):
+                out.extend(self._evaluator.evaluate(part))
+            took = time.perf_counter() - started
+            self._size = max(1, min(2 * self._size,
+                                    int(self._size * SLICE_SECONDS / max(took, 1e-3))))
+        return out
 
     def __getattr__(self, name: str) -> Any:  # scenario, context: as the wrapped evaluator
         return getattr(self._evaluator, name)
@@ -117,17 +134,18 @@ def _job(request: SearchRequest) -> Any:
 
 
 def run_search(request: SearchRequest, report: Callable[[SearchProgress], None],
-               should_stop: Callable[[], bool]) -> SearchProgress:
+               token: StopToken) -> SearchProgress:
     """Run the study until it holds ``request.trials`` trials — the meaning ``--trials`` has
     for ``sme search``, so rerunning with the same number does nothing and a larger number
     continues — calling ``report`` after every batch (``done``/``total`` count the study's
-    trials); stops after the current batch once ``should_stop()`` is true."""
+    trials); once ``token`` is stopped it stops within the candidate being evaluated (the
+    trials of that batch are told FAIL) and returns where the study stands."""
     from search.job import prepare
     from search.study import quiet_optuna, run_trials, study_progress
 
     job = _job(request)
     with quiet_optuna():
-        with ENGINE_LOCK:
+        with GATE.background(token):
             prepared = prepare(job)
         objective = job.objective
         started = time.perf_counter()
@@ -143,10 +161,12 @@ def run_search(request: SearchRequest, report: Callable[[SearchProgress], None],
                 handle=prepared.study, candidates=results.candidates(prepared.study))
 
         report(progress())
-        run_trials(prepared.study, prepared.space, _LockedEvaluator(prepared.evaluator),
-                   objective, target=request.trials, batch=request.batch,
-                   stop=_StopRequest(should_stop),  # type: ignore[arg-type]
-                   on_batch=lambda _stats: report(progress()))
+        with contextlib.suppress(Cancelled):  # stopped: the study holds what was told
+            run_trials(prepared.study, prepared.space,
+                       _SlicedEvaluator(prepared.evaluator, token),
+                       objective, target=request.trials, batch=request.batch,
+                       stop=_StopRequest(token),  # type: ignore[arg-type]
+                       on_batch=lambda _stats: report(progress()))
         return progress()
 
 

@@ -11,8 +11,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from tui.resilient import Resilient
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ConfirmScreen(Resilient, ModalScreen[bool]):
     """Asks ``question``; dismisses with ``True`` for the confirming button."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

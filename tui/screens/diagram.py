@@ -1,5 +1,11 @@
 """The phase diagram screen: the phase over any two parameters, with the current prior
-marked; ``enter`` on a cell loads its values into the editor."""
+marked; clicking a cell or moving the cursor selects it, ``enter`` (or a double click)
+loads its values into the editor, ``z`` toggles the whole-grid view.
+
+The diagram is computed in a worker in short slices that let the design analysis go first;
+``stop`` (ctrl+b) ends it at once.  A cell that violates the scenario's constraints or
+cannot be analysed is marked invalid.  A diagram made for other values of the parameters
+it does not sweep is marked stale, naming the values it was made for."""
 
 from __future__ import annotations
 
@@ -16,9 +22,10 @@ from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, S
 from priors.params import Param
 from sme.engine.phases import Phase
 from sme.figures.report import INVALID_GLYPH, PHASE_GLYPH
-from sme.studies.diagram import INVALID, PhaseDiagram, parse_axis
+from sme.studies.diagram import INVALID, Axis, PhaseDiagram, parse_axis
 from tui import engine
-from tui.screens.base import WorkbenchScreen
+from tui.engine import Cancelled, StopToken
+from tui.screens.base import WorkbenchScreen, stale_text
 from tui.values import format_value
 from tui.widgets.phase_badge import phase_style
 from tui.widgets.phase_grid import GridData, PhaseGrid
@@ -66,48 +73,84 @@ def legend() -> Text:
 class DiagramScreen(WorkbenchScreen):
     """Sweep two parameters and move across the phases."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+r", "compute", "Compute")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "compute", "Compute"),
+        Binding("ctrl+b", "stop", "Stop"),
+        Binding("z", "whole", "Whole grid"),
+    ]
 
     def __init__(self) -> None:
         super().__init__(name="diagram")
         self.diagram: PhaseDiagram | None = None
+        self.made_for: dict[str, object] = {}  # the values the diagram was computed for
+        self._token = StopToken()
+        self._run = 0
+        self.running = False
+        self._axis_names: dict[str, str | None] = {}
 
     def compose(self) -> ComposeResult:
         params = self.bench.scenario.all_params
         names = sweepable(params)
         axes = default_axes(self.bench) or (None, None)
         yield ScreenTabs("diagram", self.bench.label)
-        for axis, name, cells in zip(("x", "y"), axes, DEFAULT_CELLS, strict=True):
+        for axis, default, cells in zip(("x", "y"), axes, DEFAULT_CELLS, strict=True):
+            name = self.remembered(f"{axis}-name", default or "")
+            name = name if name in names else default
+            same = name == default or f"{axis}-lo" in self.sme.forms.get("diagram", {})
+            self._axis_names[axis] = name
             with Horizontal(classes="form"):
                 yield Label(f"{axis} ", classes="form-label")
                 yield Select([(n, n) for n in names], value=name or Select.NULL,
                              allow_blank=name is None, compact=True, id=f"{axis}-name",
                              classes="axis-name")
                 yield Label(" from ", classes="form-label")
-                yield Input(_bound(params, name, "low"), compact=True, id=f"{axis}-lo",
-                            classes="num")
+                low, high = _bound(params, name, "low"), _bound(params, name, "high")
+                yield Input(self.remembered(f"{axis}-lo", low) if same else low,
+                            compact=True, id=f"{axis}-lo", classes="num")
                 yield Label(" to ", classes="form-label")
-                yield Input(_bound(params, name, "high"), compact=True, id=f"{axis}-hi",
-                            classes="num")
+                yield Input(self.remembered(f"{axis}-hi", high) if same else high,
+                            compact=True, id=f"{axis}-hi", classes="num")
                 yield Label(" cells ", classes="form-label")
-                yield Input(str(cells), compact=True, id=f"{axis}-n", classes="count")
+                yield Input(self.remembered(f"{axis}-n", str(cells)), compact=True,
+                            id=f"{axis}-n", classes="count")
                 if axis == "y":
                     yield Button("Compute", id="compute", compact=True, variant="primary")
+                    yield Button("Stop", id="stop", compact=True, disabled=True)
         yield ProgressBar(id="progress", show_eta=False)
+        yield Static("", id="stale", classes="stale")
         yield PhaseGrid(id="grid")
         yield Static(id="cell-info")
         yield Static(legend(), id="legend")
         yield StatusBar(self.bench.scenario.name, id="status")
         yield Footer(compact=True)
 
+    def on_mount(self) -> None:
+        self.sme.values_changed.subscribe(self, lambda _values: self._refresh_marks())
+
     def on_screen_resume(self) -> None:
-        if self.diagram is not None:
-            self.query_one(PhaseGrid).set_mark(self._mark(self.diagram))
+        self._refresh_marks()
+
+    def _refresh_marks(self) -> None:
+        """Move ``◆`` to the editor's values; mark the diagram stale when the parameters it
+        does not sweep changed since it was computed; renew the cell line."""
+        diagram = self.diagram
+        if diagram is None:
+            return
+        line = stale_text(self.made_for, self.bench.values,
+                          ignore=(diagram.x.name, diagram.y.name))
+        grid = self.query_one(PhaseGrid)
+        grid.set_mark(self._mark(diagram), stale=bool(line))
+        self.query_one("#stale", Static).update(
+            Text(f"⚠ stale: {line} · ctrl+r recomputes", style="bold yellow") if line else "")
+        self._cell_info(*grid.cursor)
 
     @on(Select.Changed, ".axis-name")
     def _axis_changed(self, event: Select.Changed) -> None:
         axis = (event.select.id or "x")[0]
         name = event.value if isinstance(event.value, str) else None
+        if self._axis_names.get(axis) == name:
+            return  # the value it was composed with
+        self._axis_names[axis] = name
         params = self.bench.scenario.all_params
         self.query_one(f"#{axis}-lo", Input).value = _bound(params, name, "low")
         self.query_one(f"#{axis}-hi", Input).value = _bound(params, name, "high")
@@ -140,26 +183,66 @@ class DiagramScreen(WorkbenchScreen):
             return
         bar = self.query_one(ProgressBar)
         bar.update(total=x.count * y.count, progress=0)
-        self.query_one(StatusBar).set_message(f"computing {x.count} × {y.count} cells…")
-        self._compute(x, y, dict(self.bench.values))
+        self.query_one(StatusBar).set_message(
+            f"computing {x.count} × {y.count} cells… (ctrl+b stops)")
+        self._token.stop()
+        self._token = StopToken()
+        self._run += 1
+        self._set_running(True)
+        self._compute(x, y, dict(self.bench.values), self._run, self._token)
 
-    @work(thread=True, exclusive=True, group="diagram", exit_on_error=False)
-    def _compute(self, x: object, y: object, values: dict[str, object]) -> None:
+    @on(Button.Pressed, "#stop")
+    def _stop_pressed(self) -> None:
+        self.action_stop()
+
+    def _set_running(self, running: bool) -> None:
+        self.running = running
+        self.query_one("#compute", Button).disabled = running
+        self.query_one("#stop", Button).disabled = not running
+
+    def action_stop(self) -> None:
+        """Stop the diagram being computed, now."""
+        if not self.running:
+            return
+        self._token.stop()
+        self._set_running(False)
+        self.query_one(StatusBar).set_message("diagram stopped")
+
+    def action_whole(self) -> None:
+        """Toggle between the whole grid (cells sampled to fit) and the window around the
+        cursor."""
+        grid = self.query_one(PhaseGrid)
+        grid.whole = not grid.whole
+
+    @work(thread=True, group="diagram", exit_on_error=False)
+    def _compute(self, x: Axis, y: Axis, values: dict[str, object], run: int,
+                 token: StopToken) -> None:
         bench = self.bench
 
         def progress(done: int, total: int) -> None:
-            self.app.call_from_thread(self.query_one(ProgressBar).update, progress=done,
-                                      total=total)
+            if not token.stopped:
+                self._post(self._progressed, run, done, total)
 
         try:
-            timed = engine.diagram(bench.scenario, x, y, values,  # type: ignore[arg-type]
-                                   bench.settings, progress)
-        except Exception as exc:
-            self.app.call_from_thread(self._failed, engine.error_text(exc))
+            timed = engine.diagram(bench.scenario, x, y, values, bench.settings, progress,
+                                   token)
+        except Cancelled:
             return
-        self.app.call_from_thread(self._show, timed.value, timed.seconds)
+        except Exception as exc:
+            if not token.stopped:
+                self._post(self._failed, run, engine.error_text(exc))
+            return
+        if not token.stopped:
+            self._post(self._show, run, timed.value, timed.seconds, values)
 
-    def _failed(self, message: str) -> None:
+    def _progressed(self, run: int, done: int, total: int) -> None:
+        if run == self._run and self.running:
+            self.query_one(ProgressBar).update(progress=done, total=total)
+
+    def _failed(self, run: int, message: str) -> None:
+        if run != self._run:
+            return
+        self._set_running(False)
         self.query_one(StatusBar).set_message(f"diagram failed: {message}", error=True)
         self.notify(message, title="diagram failed", severity="error")
 
@@ -169,14 +252,20 @@ class DiagramScreen(WorkbenchScreen):
                     diagram.y.name: float(values[diagram.y.name])}  # type: ignore[arg-type]
         return replace(diagram, baseline=baseline).baseline_cell()
 
-    def _show(self, diagram: PhaseDiagram, seconds: float) -> None:
+    def _show(self, run: int, diagram: PhaseDiagram, seconds: float,
+              values: dict[str, object]) -> None:
+        if run != self._run:
+            return
+        self._set_running(False)
         self.diagram = diagram
+        self.made_for = values
         bar = self.query_one(ProgressBar)
         bar.update(progress=bar.total or 0)
         grid = self.query_one(PhaseGrid)
         grid.show(GridData(diagram.x.name, diagram.y.name, diagram.x_values,
                            diagram.y_values, diagram.phases), self._mark(diagram))
         grid.focus()
+        self._refresh_marks()
         counts = " · ".join(
             f"{INVALID_GLYPH if k == INVALID else PHASE_GLYPH[Phase(k)]} {v}"
             for k, v in diagram.counts().items() if v)
@@ -186,16 +275,20 @@ class DiagramScreen(WorkbenchScreen):
 
     @on(PhaseGrid.Moved)
     def _moved(self, event: PhaseGrid.Moved) -> None:
+        self._cell_info(event.row, event.column)
+
+    def _cell_info(self, row: int, column: int) -> None:
+        """The line under the grid: the cell's values and phase (of this diagram)."""
         diagram = self.diagram
-        if diagram is None:
+        if diagram is None or row >= len(diagram.y_values) or column >= len(diagram.x_values):
             return
-        phase = diagram.phases[event.row][event.column]
-        x, y = diagram.x_values[event.column], diagram.y_values[event.row]
+        phase = diagram.phases[row][column]
+        x, y = diagram.x_values[column], diagram.y_values[row]
         where = f"{diagram.x.name} = {format_value(x)}   {diagram.y.name} = {format_value(y)}   "
         if phase is None:
-            violated = ", ".join(diagram.scenario.violated(diagram.scenario.values(
-                {**diagram.fixed, diagram.x.name: x, diagram.y.name: y})))
-            text = Text.assemble(where, Text(f" invalid: violates {violated} ", style="dim"))
+            violated = ", ".join(_violated(diagram, x, y))
+            why = f"violates {violated}" if violated else "cannot be analysed here"
+            text = Text.assemble(where, Text(f" invalid: {why} ", style="dim"))
         else:
             text = Text.assemble(where, Text(f" {phase.value} ", style=phase_style(phase)),
                                  Text("   enter loads these values", style="dim"))
@@ -214,12 +307,25 @@ class DiagramScreen(WorkbenchScreen):
         if row is None or column is None:
             row, column = self.query_one(PhaseGrid).cursor
         if diagram.phases[row][column] is None:
-            self.notify("this cell violates the scenario's constraints", severity="warning")
+            x, y = diagram.x_values[column], diagram.y_values[row]
+            why = ("violates the scenario's constraints" if _violated(diagram, x, y)
+                   else "cannot be analysed")
+            self.notify(f"this cell {why}", severity="warning")
             return
         values = {diagram.x.name: diagram.x_values[column],
                   diagram.y.name: diagram.y_values[row]}
         label = ", ".join(f"{k} = {format_value(v)}" for k, v in values.items())
         self.sme.load_values(values, label)
+
+
+def _violated(diagram: PhaseDiagram, x: float, y: float) -> list[str]:
+    """The constraints the cell at ``x``, ``y`` violates."""
+    scenario = diagram.scenario
+    try:
+        return list(scenario.violated(scenario.values(
+            {**diagram.fixed, diagram.x.name: x, diagram.y.name: y})))
+    except ValueError:
+        return []
 
 
 def _bound(params: dict[str, Param], name: str | None, which: str) -> str:

@@ -16,10 +16,12 @@ from textual.widgets import Button, Input, Label, Select, Static
 from sme.files.export import ExportedPrior
 from tui import services
 from tui.engine import error_text
+from tui.paths import probe, typed_path
+from tui.resilient import Resilient
 from tui.screens.confirm import ConfirmScreen
 
 
-class ExportScreen(ModalScreen[Path | None]):
+class ExportScreen(Resilient, ModalScreen[Path | None]):
     """Write ``document`` where the user says (``suggestion`` first); dismisses with the
     written path."""
 
@@ -62,17 +64,14 @@ class ExportScreen(ModalScreen[Path | None]):
     @on(Button.Pressed, "#export")
     @on(Input.Submitted, "#path")
     def _export(self) -> None:
-        text = self.query_one("#path", Input).value.strip()
-        if not text:
-            self._error("give a file name")
-            return
-        path = Path(text).expanduser()
         try:
+            path = typed_path(self.query_one("#path", Input).value)
             services.export_format(path)
+            exists = probe(path)
         except ValueError as exc:
             self._error(error_text(exc))
             return
-        if path.exists():
+        if exists:
             self.app.push_screen(ConfirmScreen(f"{path} exists. Overwrite it?", "Overwrite"),
                                  lambda yes: self._write(path, True) if yes else None)
             return
@@ -81,7 +80,7 @@ class ExportScreen(ModalScreen[Path | None]):
     def _write(self, path: Path, overwrite: bool) -> None:
         try:
             written = services.write_document(self._document, path, overwrite)
-        except (ValueError, OSError) as exc:
+        except Exception as exc:  # whatever the system refuses: inline, never fatal
             self._error(error_text(exc))
             return
         self.dismiss(written)

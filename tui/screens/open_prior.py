@@ -16,9 +16,13 @@ from textual.widgets import Button, Input, Label, Static
 from sme.scenario.declaration import Scenario
 from tui import services
 from tui.engine import error_text
+from tui.paths import PathError, probe, quoted, typed_path
+from tui.resilient import Resilient
 
 
-class OpenPriorScreen(ModalScreen[tuple[dict[str, Any], list[str], Path] | None]):
+class OpenPriorScreen(
+    Resilient, ModalScreen[tuple[dict[str, Any], list[str], Path] | None],
+):
     """Asks for a file; dismisses with its validated values, warnings and path."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
@@ -46,14 +50,12 @@ class OpenPriorScreen(ModalScreen[tuple[dict[str, Any], list[str], Path] | None]
     @on(Button.Pressed, "#open")
     @on(Input.Submitted, "#path")
     def _open(self) -> None:
-        text = self.query_one("#path", Input).value.strip()
-        if not text:
-            self.query_one("#open-error", Static).update("give a file name")
-            return
-        path = Path(text).expanduser()
         try:
+            path = typed_path(self.query_one("#path", Input).value)
+            if not probe(path, Path.is_file):
+                raise PathError(f"{quoted(path)}: no such file")
             values, warnings = services.read_prior(path, self._scenario)
-        except (ValueError, OSError) as exc:
+        except Exception as exc:  # whatever the file or the system refuses: inline
             self.query_one("#open-error", Static).update(error_text(exc))
             return
         self.dismiss((values, warnings, path))

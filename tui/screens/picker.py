@@ -15,6 +15,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.paths import PathError, probe, quoted, typed_path
+from tui.resilient import Resilient
+
 
 def summary(path: Path) -> str:
     """The first line of a scenario file's docstring (read, not run)."""
@@ -32,7 +35,7 @@ def examples_in(directory: Path | None) -> list[Path]:
     return sorted(p for p in directory.glob("*.py") if not p.name.startswith("_"))
 
 
-class PickerScreen(Screen[Path | None]):
+class PickerScreen(Resilient, Screen[Path | None]):
     """Pick a scenario; dismisses with its path (``None``: cancelled)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
@@ -64,6 +67,7 @@ class PickerScreen(Screen[Path | None]):
             yield OptionList(*options, id="choices")
             yield Input(placeholder="or type the path of a scenario file (.py) and press enter",
                         id="path")
+            yield Static("", id="picker-error", classes="dialog-error")
         yield Footer(compact=True)
 
     @staticmethod
@@ -88,13 +92,18 @@ class PickerScreen(Screen[Path | None]):
 
     @on(Input.Submitted, "#path")
     def _typed(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        if not text:
+        if not event.value.strip():
             return
-        path = Path(text).expanduser()
-        if not path.is_file():
-            self.notify(f"{path}: no such file", severity="error")
+        error = self.query_one("#picker-error", Static)
+        try:
+            path = typed_path(event.value)
+            if not probe(path, Path.is_file):
+                raise PathError(f"{quoted(path)}: no such file" if not probe(path)
+                                else f"{quoted(path)}: not a file")
+        except PathError as exc:
+            error.update(str(exc))
             return
+        error.update("")
         self.dismiss(path)
 
     def action_cancel(self) -> None:

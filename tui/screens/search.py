@@ -30,6 +30,8 @@ from textual.widgets import (
 )
 
 from tui import engine, services
+from tui.engine import StopToken
+from tui.paths import PathError, probe, typed_path
 from tui.screens.base import WorkbenchScreen
 from tui.services import Candidate, SearchProgress, SearchRequest
 from tui.values import format_value
@@ -59,16 +61,46 @@ def compare(bench: Workbench, candidate: Candidate | None) -> RenderableType:
     head.append(f" {current.phase.value if current else 'not analysed'}\n")
     head.append("set      ", style="bold")
     head.append("{" + ", ".join(candidate.bn_set) + "}")
+    head.append("\nrisks    ", style="bold")
+    head.append(candidate.risk_verdict or "not swept",
+                style="" if candidate.risk_verdict else "dim")
     table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, expand=False)
-    table.add_column("", style="bold", no_wrap=True, overflow="ellipsis", max_width=8)
-    table.add_column("current", justify="right")
-    table.add_column(f"#{candidate.trial}", justify="right")
+    table.add_column("", style="bold", no_wrap=True, overflow="fold", max_width=16)
+    table.add_column("current", justify="right", no_wrap=True)
+    table.add_column(f"#{candidate.trial}", justify="right", no_wrap=True)
     for name in bench.scenario.prior_params:
         now = bench.values[name]
         then = candidate.params.get(name, now)
         style = "bold" if then != now else "dim"
         table.add_row(name, format_value(now), Text(format_value(then), style=style))
-    return Group(head, Text(), table)
+    scores = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, expand=False)
+    scores.add_column("", style="bold", no_wrap=True)
+    scores.add_column(f"#{candidate.trial}", justify="right", no_wrap=True)
+    scores.add_row("pareto", str(candidate.rank) if candidate.feasible else "—")
+    for name in services.OBJECTIVES:
+        value = candidate.objectives.get(name)
+        scores.add_row(name, f"{value:.4g}" if isinstance(value, int | float) else "—")
+    return Group(head, Text(), table, Text(), scores)
+
+
+def best_line(candidate: Candidate | None, order: str) -> Text:
+    """``best so far: #12 ✓ safe · score 0.12 · lo = 1, hi = 2`` (and the table's order)."""
+    text = Text()
+    if candidate is None:
+        text.append("no completed trial yet", style="dim")
+        return text
+    text.append("best so far ", style="bold")
+    text.append(f"#{candidate.trial} ")
+    text.append_text(phase_chip(candidate.phase))
+    text.append(f" {candidate.phase}")
+    score = candidate.objectives.get("score")
+    if isinstance(score, int | float):
+        text.append(f" · score {score:.4g}")
+    prior = ", ".join(f"{k} = {format_value(v)}" for k, v in candidate.params.items())
+    if prior:
+        text.append(f" · {prior}")
+    text.append(f"   (rows {order}; s sorts, b follows the best)", style="dim")
+    return text
 
 
 class SearchScreen(WorkbenchScreen):
@@ -84,7 +116,8 @@ class SearchScreen(WorkbenchScreen):
 
     def __init__(self) -> None:
         super().__init__(name="search")
-        self._stop = False
+        self._token = StopToken()
+        self._run = 0  # the run whose reports are shown (a stopped run's are ignored)
         self.running = False
         self.study_name = ""
         self.storage_label = ""
@@ -95,33 +128,41 @@ class SearchScreen(WorkbenchScreen):
         yield ScreenTabs("search", self.bench.label)
         with Horizontal(classes="form"):
             yield Label("sampler ", classes="form-label")
-            yield Select([(s, s) for s in services.SAMPLERS], value="tpe", allow_blank=False,
-                         compact=True, id="sampler")
+            yield Select([(s, s) for s in services.SAMPLERS], value=self._sampler(),
+                         allow_blank=False, compact=True, id="sampler")
             yield Label(" trials ", classes="form-label")
-            yield Input(str(DEFAULT_TRIALS), compact=True, id="trials", classes="count")
+            yield Input(self.remembered("trials", str(DEFAULT_TRIALS)), compact=True,
+                        id="trials", classes="count")
             yield Label(" batch ", classes="form-label")
-            yield Input(str(DEFAULT_BATCH), compact=True, id="batch", classes="count")
+            yield Input(self.remembered("batch", str(DEFAULT_BATCH)), compact=True,
+                        id="batch", classes="count")
             yield Label(" seed ", classes="form-label")
-            yield Input("0", compact=True, id="seed", classes="count")
+            yield Input(self.remembered("seed", "0"), compact=True, id="seed", classes="count")
         with Horizontal(classes="form"):
             yield Label("storage ", classes="form-label")
-            yield Input(services.default_storage(scenario), compact=True, id="storage")
+            yield Input(self.remembered("storage", services.default_storage(scenario)),
+                        compact=True, id="storage")
             yield Label(" study ", classes="form-label")
-            yield Input(scenario.name, compact=True, id="study")
+            yield Input(self.remembered("study", scenario.name), compact=True, id="study")
             yield Button("Start", id="start", compact=True, variant="primary")
             yield Button("Stop", id="stop", compact=True, disabled=True)
             yield Button("Open", id="open", compact=True)
         with Horizontal(id="search-progress"):
             yield ProgressBar(id="progress", show_eta=False)
             yield Static("", id="rate")
+        yield Static(best_line(None, "best first"), id="best")
         with Horizontal(id="search-body"):
-            yield CandidatesTable(id="candidates")
+            yield CandidatesTable(list(scenario.prior_params), id="candidates")
             with VerticalScroll(id="compare-pane"):
                 yield Static(compare(self.bench, None), id="compare")
         yield StatusBar(self.bench.scenario.name, id="status")
         yield Footer(compact=True)
 
     # ------------------------------------------------------------------ form
+
+    def _sampler(self) -> str:
+        chosen = self.remembered("sampler", "tpe")
+        return chosen if chosen in services.SAMPLERS else "tpe"
 
     def _int(self, widget_id: str, allow_blank: bool = False) -> int | None:
         text = self.query_one(f"#{widget_id}", Input).value.strip()
@@ -178,37 +219,46 @@ class SearchScreen(WorkbenchScreen):
         except ValueError as exc:
             self._error(engine.error_text(exc))
             return
-        self._stop = False
+        self._token = StopToken()
+        self._run += 1
         self._set_running(True)
         self.query_one(ProgressBar).update(total=request.trials, progress=0)
         self.query_one(StatusBar).set_message(f"searching: {request.trials} trials…")
-        self._search(request)
+        self._search(request, self._run, self._token)
 
     def action_stop(self) -> None:
-        """Stop the running search after its current batch."""
-        if self.running:
-            self._stop = True
-            self.query_one(StatusBar).set_message("stopping after this batch…")
+        """Stop the running search now: the candidate being evaluated is abandoned (its
+        batch's trials are told FAIL), the study keeps every trial told before."""
+        if not self.running:
+            return
+        self._token.stop()
+        self._set_running(False)
+        message = "stopped; the study keeps every trial finished before the stop"
+        self.query_one(StatusBar).set_message(message)
+        self.notify(message, title="search")
+        if self._study is not None:
+            self._reopen()
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(self, request: SearchRequest) -> None:
-        from textual.worker import get_current_worker
-
-        worker = get_current_worker()
-
+    def _search(self, request: SearchRequest, run: int, token: StopToken) -> None:
         def report(progress: SearchProgress) -> None:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._progress, progress)
+            if run == self._run and not token.stopped:
+                self._post(self._progress, progress)
 
         try:
-            final = services.run_search(request, report,
-                                        lambda: self._stop or worker.is_cancelled)
+            final = services.run_search(request, report, token)
         except Exception as exc:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._finished, None, engine.error_text(exc))
+            if not token.stopped:
+                self._post(self._finished, run, None, engine.error_text(exc))
             return
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._finished, final, "")
+        if not token.stopped:
+            self._post(self._finished, run, final, "")
+
+    def _reopen(self) -> None:
+        """Show the candidates of the study after a stop (in a worker)."""
+        self._open(self.query_one("#storage", Input).value.strip(),
+                   self.study_name or self.query_one("#study", Input).value.strip(),
+                   quiet=True)
 
     def _progress(self, progress: SearchProgress) -> None:
         self.study_name, self.storage_label = progress.study, progress.storage
@@ -219,16 +269,17 @@ class SearchScreen(WorkbenchScreen):
             f" {progress.done}/{progress.total} · {rate} · {progress.feasible} safe")
         self._show_candidates(progress.candidates)
 
-    def _finished(self, final: SearchProgress | None, error: str) -> None:
+    def _finished(self, run: int, final: SearchProgress | None, error: str) -> None:
+        if run != self._run:
+            return
         self._set_running(False)
         if final is None:
             self._error(error)
             return
         self._progress(final)
-        stopped = "stopped" if self._stop else "done"
-        message = (f"{stopped}: {final.ran} trials run; study {final.study} holds "
+        message = (f"done: {final.ran} trials run; study {final.study} holds "
                    f"{final.done} of {final.total}, {final.feasible} safe")
-        if final.ran == 0 and not self._stop:
+        if final.ran == 0:
             message += " (it already holds that many: raise trials to continue)"
         self.query_one(StatusBar).set_message(message)
         self.notify(message, title="search")
@@ -242,7 +293,12 @@ class SearchScreen(WorkbenchScreen):
     def _show_candidates(self, candidates: list[Candidate]) -> None:
         table = self.query_one(CandidatesTable)
         table.set_candidates(candidates)
+        self._show_best()
         self._compare()
+
+    def _show_best(self) -> None:
+        table = self.query_one(CandidatesTable)
+        self.query_one("#best", Static).update(best_line(table.best, table.order_text))
 
     def _compare(self) -> None:
         table = self.query_one(CandidatesTable)
@@ -250,7 +306,19 @@ class SearchScreen(WorkbenchScreen):
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:
+        self._show_best()
         self._compare()
+
+    def on_mount(self) -> None:
+        """Show the candidates of the study in the form when its journal exists (after
+        reopening a scenario, say)."""
+        storage = self.query_one("#storage", Input).value.strip()
+        try:
+            exists = bool(storage) and probe(typed_path(storage), Path.is_file)
+        except PathError:
+            exists = False
+        if exists:
+            self._open(storage, self.query_one("#study", Input).value.strip(), quiet=True)
 
     @on(DataTable.RowSelected)
     def _selected(self) -> None:
@@ -263,18 +331,22 @@ class SearchScreen(WorkbenchScreen):
         self._open(storage, study)
 
     @work(thread=True, exclusive=True, group="open-study", exit_on_error=False)
-    def _open(self, storage: str, study: str) -> None:
+    def _open(self, storage: str, study: str, quiet: bool = False) -> None:
         try:
             handle, label, candidates = services.open_study(storage, study)
         except Exception as exc:
-            self.app.call_from_thread(self._error, engine.error_text(exc))
+            if not quiet:
+                self._post(self._error, engine.error_text(exc))
             return
-        self.app.call_from_thread(self._opened, handle, label, candidates)
+        self._post(self._opened, handle, label, candidates, quiet)
 
-    def _opened(self, handle: object, label: str, candidates: list[Candidate]) -> None:
+    def _opened(self, handle: object, label: str, candidates: list[Candidate],
+                quiet: bool = False) -> None:
         study = str(getattr(handle, "study_name", ""))
         self.study_name, self.storage_label, self._study = study, label, handle
         self._show_candidates(candidates)
+        if quiet:
+            return
         safe = sum(c.feasible for c in candidates)
         self.query_one(StatusBar).set_message(
             f"study {study}: {len(candidates)} completed trials, {safe} safe")

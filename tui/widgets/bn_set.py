@@ -16,8 +16,9 @@ UNSAFE_MARK = "✗ unsafe"
 
 
 def render_set(actions: Sequence[Action], bn_set: Sequence[str], pure: Sequence[str],
-               mixed: Sequence[dict[str, Any]]) -> Text:
-    """The set as lines of text (readable without colour: marks and words)."""
+               mixed: Sequence[dict[str, Any]], pending: bool = False) -> Text:
+    """The set as lines of text (readable without colour: marks and words); ``pending``:
+    the mixed equilibria are still being computed."""
     width = max((len(a.name) for a in actions), default=1)
     text = Text()
     text.append("Berk–Nash set ", style="bold")
@@ -35,6 +36,8 @@ def render_set(actions: Sequence[Action], bn_set: Sequence[str], pure: Sequence[
         text.append("\n")
     if not pure:
         text.append("  no pure equilibrium\n", style="dim")
+    if pending:
+        text.append("  mixed equilibria: following…\n", style="dim italic")
     for eq in mixed:
         mix = ", ".join(f"{a} {p:.3f}" for a, p in eq["mixture"].items())
         corners = len(eq.get("region") or [])
@@ -50,6 +53,7 @@ class BerkNashSet(Static):
     DEFAULT_CLASSES = "bn-set"
 
     def show_set(self, actions: Sequence[Action], bn_set: Sequence[str],
-                 pure: Sequence[str], mixed: Sequence[dict[str, Any]]) -> None:
-        """Display one analysis' set and equilibria."""
-        self.update(render_set(actions, bn_set, pure, mixed))
+                 pure: Sequence[str], mixed: Sequence[dict[str, Any]],
+                 pending: bool = False) -> None:
+        """Display one analysis' set and equilibria (``pending``: mixed ones follow)."""
+        self.update(render_set(actions, bn_set, pure, mixed, pending))

@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.events import DescendantFocus
 from textual.message import Message
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, Select, Static
 
 from priors.params import Param, ParamError, Scalar
 from sme.runtime.errors import escape_line
@@ -37,7 +37,7 @@ class ParamInput(Input):
     """An input for one parameter, with nudge keys."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "nudge(1)", "nudge", key_display="↑↓"),
+        Binding("up", "nudge(1)", "nudge", key_display="↑↓", show=False),
         Binding("down", "nudge(-1)", "nudge", show=False),
         Binding("shift+up", "nudge(10)", "×10", show=False),
         Binding("shift+down", "nudge(-10)", "×10", show=False),
@@ -49,16 +49,19 @@ class ParamInput(Input):
                          **kwargs)  # type: ignore[arg-type]
         self.param = param
         self.current: Scalar = value
-        self.nudged: Scalar | None = None
 
     def action_nudge(self, steps: int) -> None:
-        """Move the value by ``steps`` steps (from the last valid value); applies at once."""
+        """Move the value by ``steps`` steps (from the last valid value); applies at once.
+
+        The new value becomes current here, before any message is handled, so that keys
+        sent in a burst each move it one step further."""
         moved = nudge(self.param, self.current, steps)
         if moved == self.current:
             return
-        self.nudged = moved
+        self.current = moved
         self.value = format_value(moved)
         self.cursor_position = len(self.value)
+        self.post_message(ParamEditor.Changed(self.param.name, moved, nudged=True))
 
     def action_revert(self) -> None:
         """Restore the last valid value."""
@@ -78,8 +81,13 @@ class ParamRow(Horizontal):
         name = Label(self.param.name, classes="param-name")
         name.styles.width = self._name_width
         yield name
-        yield ParamInput(self.param, self._value, id=f"param-{self.param.name}",
-                         classes="param-input")
+        if self.param.choices is not None:  # categorical: pick one of its choices
+            yield Select([(format_value(c), c) for c in self.param.choices], value=self._value,
+                         allow_blank=False, compact=True, id=f"param-{self.param.name}",
+                         classes="param-select")
+        else:
+            yield ParamInput(self.param, self._value, id=f"param-{self.param.name}",
+                             classes="param-input")
         yield Label(range_hint(self.param), classes="param-range")
 
 
@@ -88,12 +96,13 @@ class ParamEditor(VerticalScroll, can_focus=False):
     inputs take the focus; the editor scrolls to the focused one)."""
 
     class Changed(Message):
-        """A parameter now holds a new valid value."""
+        """A parameter now holds a new valid value (``nudged``: by a nudge key)."""
 
-        def __init__(self, name: str, value: Scalar) -> None:
+        def __init__(self, name: str, value: Scalar, nudged: bool = False) -> None:
             super().__init__()
             self.name = name
             self.value = value
+            self.nudged = nudged
 
     class Invalid(Message):
         """An entered value was rejected; ``error`` says why."""
@@ -128,7 +137,7 @@ class ParamEditor(VerticalScroll, can_focus=False):
         line = self.query_one(f"#error-{name}", Static)
         line.update(message)
         line.set_class(bool(message), "-shown")
-        self._input(name).set_class(bool(message), "-invalid")
+        self.query_one(f"#param-{name}").set_class(bool(message), "-invalid")
 
     def set_values(self, values: Mapping[str, Scalar]) -> None:
         """Show ``values`` (already valid) without announcing them as edits."""
@@ -136,10 +145,26 @@ class ParamEditor(VerticalScroll, can_focus=False):
             if name not in self._values:
                 continue
             self._values[name] = value
-            box = self._input(name)
-            box.current = value
-            box.value = format_value(value)
+            widget = self.query_one(f"#param-{name}")
+            if isinstance(widget, Select):
+                if widget.value != value:
+                    widget.value = value
+                continue
+            assert isinstance(widget, ParamInput)
+            if widget.current == value and type(widget.current) is type(value):
+                continue  # shown already (keeps what is being typed)
+            widget.current = value
+            widget.value = format_value(value)
             self._error(name, "")
+
+    @on(Select.Changed, ".param-select")
+    def _chosen(self, event: Select.Changed) -> None:
+        event.stop()
+        name = (event.select.id or "").removeprefix("param-")
+        if name in self._values and event.value != self._values[name] \
+                and event.value is not Select.NULL:
+            self._values[name] = event.value  # type: ignore[assignment]
+            self.post_message(self.Changed(name, event.value))  # type: ignore[arg-type]
 
     def _commit(self, box: ParamInput, text: str) -> str | None:
         """Apply ``text`` to ``box``'s parameter; returns the error when it is invalid."""
@@ -166,14 +191,11 @@ class ParamEditor(VerticalScroll, can_focus=False):
 
     @on(Input.Changed, ".param-input")
     def _typed(self, event: Input.Changed) -> None:
-        """Check as you type; nudges (which move the cursor to the end) apply at once."""
+        """Check as you type (nudges have applied their value already)."""
         event.stop()
         box = event.input
         assert isinstance(box, ParamInput)
-        if box.nudged is not None:
-            self._apply(box, box.nudged)
-            box.nudged = None
-            return
+        self._values[box.param.name] = box.current
         if event.value == format_value(box.current):
             self._error(box.param.name, "")
             return

@@ -24,9 +24,9 @@ class Tab(Label):
         super().__init__(f" {key} {title} ", classes="tab -active" if active else "tab")
         self.mode = mode
 
-    def on_click(self, event: Click) -> None:
+    async def on_click(self, event: Click) -> None:
         event.stop()
-        self.app.run_action(f"mode('{self.mode}')")
+        await self.app.run_action(f"mode('{self.mode}')")
 
 
 class ScreenTabs(Horizontal):
