@@ -134,7 +134,7 @@ def test_the_status_bar_states_the_real_grid() -> None:
 
     async def script(app: SMEApp, pilot: Any) -> None:
         status = str(app.screen.query_one("#status").render())
-        assert "30 Θ points (a 6 × 5 grid)" in status
+        assert "30 points (6 × 5)" in status
 
     app = SMEApp(ROOT / "examples" / "reward_hacking.py", settings=settings, timings=False,
                  examples=ROOT / "examples")
