@@ -41,7 +41,7 @@ def _figure(width: float, height: float) -> Any:
 
 #: an equilibrium's range wider than this is drawn as a band (a continuum of equilibria);
 #: narrower ones are the bracket of an isolated equilibrium at the Θ points' resolution
-CONTINUUM_WIDTH = 0.02
+CONTINUUM_WIDTH = 0.1
 #: characters per line of a wrapped title or axis label (at the figures' widths and fonts)
 WRAP = 62
 
