@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from textual import on
 from textual.screen import Screen
-from textual.widgets import Input, Select
+from textual.widgets import Button, Input, Select
 
 from tui.resilient import Resilient
 from tui.values import format_value
+from tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from tui.app import SMEApp
@@ -83,3 +84,30 @@ def stale_text(made_for: Mapping[str, Any], now: Mapping[str, Any],
     then = ", ".join(f"{k} = {format_value(made_for[k])}" for k in changed if k in made_for)
     current = ", ".join(f"{k} = {format_value(now[k])}" for k in changed)
     return f"made for {then} (now {current})"
+
+
+class StoppableScreen(WorkbenchScreen):
+    """A screen whose long work (a diagram, a simulation) is started by the button
+    :attr:`START_BUTTON` and stopped at once by ``#stop`` or the stop binding."""
+
+    #: the selector of the button that starts the work
+    START_BUTTON = "#run"
+    #: what the work is called in the status bar ("diagram stopped")
+    WORK_NAME = "work"
+
+    @on(Button.Pressed, "#stop")
+    def _stop_pressed(self) -> None:
+        self.action_stop()
+
+    def _set_running(self, running: bool) -> None:
+        self.running = running
+        self.query_one(self.START_BUTTON, Button).disabled = running
+        self.query_one("#stop", Button).disabled = not running
+
+    def action_stop(self) -> None:
+        """Stop the work being computed, now."""
+        if not self.running:
+            return
+        self._token.stop()
+        self._set_running(False)
+        self.query_one(StatusBar).set_message(f"{self.WORK_NAME} stopped")

@@ -25,7 +25,7 @@ from sme.figures.report import INVALID_GLYPH, PHASE_GLYPH
 from sme.studies.diagram import INVALID, Axis, PhaseDiagram, parse_axis
 from tui import engine
 from tui.engine import Cancelled, StopToken
-from tui.screens.base import WorkbenchScreen, stale_text
+from tui.screens.base import StoppableScreen, stale_text
 from tui.values import format_value
 from tui.widgets.phase_badge import phase_style
 from tui.widgets.phase_grid import GridData, PhaseGrid
@@ -70,8 +70,11 @@ def legend() -> Text:
     return text
 
 
-class DiagramScreen(WorkbenchScreen):
+class DiagramScreen(StoppableScreen):
     """Sweep two parameters and move across the phases."""
+
+    START_BUTTON = "#compute"
+    WORK_NAME = "diagram"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "compute", "Compute"),
@@ -190,23 +193,6 @@ class DiagramScreen(WorkbenchScreen):
         self._run += 1
         self._set_running(True)
         self._compute(x, y, dict(self.bench.values), self._run, self._token)
-
-    @on(Button.Pressed, "#stop")
-    def _stop_pressed(self) -> None:
-        self.action_stop()
-
-    def _set_running(self, running: bool) -> None:
-        self.running = running
-        self.query_one("#compute", Button).disabled = running
-        self.query_one("#stop", Button).disabled = not running
-
-    def action_stop(self) -> None:
-        """Stop the diagram being computed, now."""
-        if not self.running:
-            return
-        self._token.stop()
-        self._set_running(False)
-        self.query_one(StatusBar).set_message("diagram stopped")
 
     def action_whole(self) -> None:
         """Toggle between the whole grid (cells sampled to fit) and the window around the

@@ -21,7 +21,7 @@ from sme.engine.phases import Phase
 from sme.studies.dynamics import DynamicsSettings, Simulation
 from tui import engine
 from tui.engine import Cancelled, StopToken
-from tui.screens.base import WorkbenchScreen, stale_text
+from tui.screens.base import StoppableScreen, stale_text
 from tui.widgets.phase_badge import PhaseBadge
 from tui.widgets.screen_tabs import ScreenTabs
 from tui.widgets.status_bar import StatusBar
@@ -33,8 +33,11 @@ DEFAULTS = {"learners": "200", "steps": "500", "epsilon": "0", "seed": "0"}
 MAX_POINTS = 201
 
 
-class SimulateScreen(WorkbenchScreen):
+class SimulateScreen(StoppableScreen):
     """Simulate learners on the current prior."""
+
+    START_BUTTON = "#run"
+    WORK_NAME = "simulation"
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+r", "run", "Run"),
                                              Binding("ctrl+b", "stop", "Stop")]
@@ -92,23 +95,6 @@ class SimulateScreen(WorkbenchScreen):
     @on(Input.Submitted)
     def _run_pressed(self) -> None:
         self.action_run()
-
-    @on(Button.Pressed, "#stop")
-    def _stop_pressed(self) -> None:
-        self.action_stop()
-
-    def _set_running(self, running: bool) -> None:
-        self.running = running
-        self.query_one("#run", Button).disabled = running
-        self.query_one("#stop", Button).disabled = not running
-
-    def action_stop(self) -> None:
-        """Stop the running simulation now."""
-        if not self.running:
-            return
-        self._token.stop()
-        self._set_running(False)
-        self.query_one(StatusBar).set_message("simulation stopped")
 
     def action_run(self) -> None:
         """Simulate the current prior in a worker."""
